@@ -1,0 +1,1 @@
+"""Command-line interface: ``flavomon <command>``.  See INTERFACES.md."""
