@@ -7,7 +7,15 @@ The numerics live in :mod:`flavomon.linear`, :mod:`flavomon.qke` and :mod:`flavo
 grids and angular distributions in :mod:`flavomon.grids` and :mod:`flavomon.distributions`.
 """
 
-from ._version import __version__
+import os as _os
+
+# Small dense linear algebra (eig of 100x100 M(K), GL nodes) is 20-50x slower with a
+# multi-threaded BLAS on a loaded machine; parallelism in flavomon is across processes
+# (realisations, sweep points).  A user's explicit setting wins (setdefault).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    _os.environ.setdefault(_var, "1")
+
+from ._version import __version__  # noqa: E402
 from .distributions import (
     Distribution,
     benchmark,

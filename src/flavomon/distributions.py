@@ -18,6 +18,7 @@ Constructors
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +143,7 @@ class Distribution:
     # -- moments and crossings -----------------------------------------------------------
     def moments(self, nmax: int = 2) -> np.ndarray:
         """Moments ``[D0, D1, ..., D_nmax]`` with :math:`D_n=\\int_{-1}^1 dv\\,v^nD_v`."""
-        v, w = _leg.leggauss(_QUAD_NODES)
+        v, w = _gauss_legendre(_QUAD_NODES)
         Dv = self.on_grid(v)
         return np.array([np.sum(w * v**n * Dv) for n in range(nmax + 1)])
 
@@ -170,6 +171,14 @@ class Distribution:
 
     def __repr__(self) -> str:
         return f"Distribution({self.name!r})"
+
+
+@functools.lru_cache(maxsize=8)
+def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    v, w = _leg.leggauss(n)
+    v.setflags(write=False)
+    w.setflags(write=False)
+    return v, w
 
 
 # ----------------------------------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""``flavomon modes``: every root Omega(K) of the dispersion relation -> modes.nc (INTERFACES.md)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "modes",
+        help="all flavor-wave modes Omega(K): unstable, real and Landau-damped (modes.nc)",
+        description="Find every root of the dispersion relation [F2 eq. 22] on a K grid and write modes.nc.",
+    )
+    p.add_argument("--distribution", required=True, metavar="SPEC", help="benchmark:a=0.9 | shallow:a=0.95 | isotropic:D0=1 | PATH.csv | PATH.npz")
+    p.add_argument("--K-min", type=float, default=-2.5, dest="K_min", help="smallest K (default -2.5)")
+    p.add_argument("--K-max", type=float, default=1.0, dest="K_max", help="largest K (default 1.0)")
+    p.add_argument("--n-K", type=int, default=351, dest="n_K", help="number of K points (default 351)")
+    p.add_argument("--Nv", type=int, default=None, help="discrete route on an Nv-node Gauss-Legendre grid (default: continuum)")
+    p.add_argument("--out", required=True, help="output netCDF file (modes.nc)")
+    p.add_argument("--plot", default=None, help="also write the F1 Fig. S4-style figure (PNG/PDF)")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..workflows.modes import run_modes
+
+    command = " ".join(shlex.quote(a) for a in ["flavomon", *sys.argv[1:]])
+    ds = run_modes(
+        args.distribution,
+        K_min=args.K_min,
+        K_max=args.K_max,
+        n_K=args.n_K,
+        Nv=args.Nv,
+        out=args.out,
+        plot=args.plot,
+        command=command,
+    )
+    g = float(ds["gamma_max"])
+    print(
+        f"modes: {ds.sizes['K']} K points, {ds.sizes['root']} branches; "
+        f"gamma_max = {g:.8g} at K = {float(ds['K_at_gamma_max']):.6g}; wrote {args.out}"
+        + (f" and {args.plot}" if args.plot else "")
+    )
+    return 0

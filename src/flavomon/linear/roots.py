@@ -1,0 +1,547 @@
+r"""Every root of the dispersion relation in a window, organised into branches  [physics.md §3, §9].
+
+Roots are zeros of :math:`\mathcal D(\Omega,K)=(1-I_0)(1+I_2)+I_1^2` (Landau-continued for
+Im Omega <= 0), never of ε (1/K pole, ε ≡ 0 at k = 0) [physics.md §3 "Special points"].
+
+Algorithm of :func:`find_modes`
+--------------------------------
+1. **Seeds** at ~``n_seed`` K values spread over the grid:
+
+   * the eigenvalues of the multi-beam matrix M(K) on a coarse GL grid [F2 eq. 7]; its growing and
+     real superluminal eigenvalues approximate continuum roots (the real subluminal ones are
+     the discrete "beams", not modes, and are dropped);
+   * a multi-start lattice of points below the real axis, for Landau-damped roots, which do not
+     appear in eig(M) at all;
+   * each seed is Newton-polished on the continuum :math:`\mathcal D`; converged roots inside the
+     window are kept and deduplicated.
+
+2. **Continuation** of every seed root forward and backward along the K grid to the neighbouring
+   seed K values (secant predictor, Newton corrector, all segments advanced together,
+   vectorised).  The Landau-continued :math:`\mathcal D` is analytic across Im Omega = 0 inside the
+   light cone, so a growing branch is followed continuously into the damped region at a
+   resonant band edge.  A segment stops where Newton fails, the root jumps, or it leaves the window.
+
+3. **Branches**: roots at each K are deduplicated, segment steps give links between
+   neighbouring K, and linked roots are chained into branches (columns of ``ModesResult.Omega``).
+   Only roots with :math:`|\mathcal D|<10^{-11}` are returned.
+
+The discrete route (``Nv=int``) runs the same steps on the discrete dispersion function of that GL
+grid (grid sums, no continuation), whose roots are exactly the eigenvalues of M; only growing and
+real superluminal roots are kept (the discrete system has no Landau damping; its decaying
+eigenvalues are the conjugates of the growing ones).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..distributions import Distribution, from_spec
+from ..errors import FlavomonInputError
+from .dielectric import Dielectric, gauss_legendre, get_dielectric, rate_scale
+
+__all__ = ["Window", "ModesResult", "find_modes", "newton_det_D", "default_window", "RESIDUAL_TOL", "GAMMA_TOL"]
+
+RESIDUAL_TOL = 1e-11
+"""Roots are returned only if |calD| is below this (issue 2 asks for < 1e-10)."""
+
+GAMMA_TOL = 1e-9
+"""|Im Omega| below this counts as a real root."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Rectangle of the complex Omega plane: ``re_min <= Re Omega <= re_max``, ``im_min <= Im Omega <= im_max``."""
+
+    re_min: float
+    re_max: float
+    im_min: float
+    im_max: float
+
+    def contains(self, Omega: np.ndarray, margin: float = 0.0) -> np.ndarray:
+        Om = np.asarray(Omega)
+        return (
+            (Om.real >= self.re_min - margin)
+            & (Om.real <= self.re_max + margin)
+            & (Om.imag >= self.im_min - margin)
+            & (Om.imag <= self.im_max + margin)
+        )
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.re_min, self.re_max, self.im_min, self.im_max)
+
+
+@dataclass(frozen=True)
+class ModesResult:
+    """All roots on a K grid, organised into branches (columns).
+
+    Attributes
+    ----------
+    K : (nK,) float
+    Omega : (nK, nroot) complex
+        Column j is branch j; NaN where the branch has no root at that K.
+    kind : (nK, nroot) str
+        ``"unstable"`` (Im Omega > GAMMA_TOL), ``"real"``, ``"damped"`` (Landau-damped), ``""`` (no root).
+    X, Z : (nK, nroot) complex
+        :math:`X_K=\\int dv\\,D_v(1-v\\Omega/K)^2/(\\omega-kv)^2`, :math:`Z_K=1/X_K` [physics.md §3].
+    group_velocity : (nK, nroot) complex
+        :math:`d\\Omega/dK=-\\partial_K\\mathcal D/\\partial_\\Omega\\mathcal D` along the branch.
+    gamma_max, K_at_gamma_max, Omega_at_gamma_max :
+        Fastest growth on the grid's K range (refined off-grid); NaN if nothing grows.
+    bands : list of UnstableBand
+        Unstable K intervals with refined edges and edge kinds (physics.md §9 Table B).
+    Nv : int or None
+        None for the continuum, else the discrete grid size.
+    window : Window
+    residual : (nK, nroot) float
+        |calD| at each returned root.
+    """
+
+    K: np.ndarray
+    Omega: np.ndarray
+    kind: np.ndarray
+    X: np.ndarray
+    Z: np.ndarray
+    group_velocity: np.ndarray
+    gamma_max: float
+    K_at_gamma_max: float
+    Omega_at_gamma_max: complex
+    bands: list = field(default_factory=list)
+    Nv: int | None = None
+    window: Window | None = None
+    residual: np.ndarray | None = None
+    D0: float = float("nan")
+    D1: float = float("nan")
+
+    @property
+    def n_roots(self) -> np.ndarray:
+        """Number of roots at each K."""
+        return np.sum(np.isfinite(self.Omega), axis=1)
+
+    @property
+    def label(self) -> np.ndarray:
+        """``"flavomon"`` (Re Z > 0), ``"antiflavomon"`` (Re Z < 0) or ``""`` [physics.md §3]."""
+        out = np.full(self.Omega.shape, "", dtype=object)
+        ok = np.isfinite(self.Z)
+        out[ok & (self.Z.real > 0)] = "flavomon"
+        out[ok & (self.Z.real < 0)] = "antiflavomon"
+        return out.astype(str)
+
+    def roots_at(self, i: int) -> np.ndarray:
+        """The roots at grid index i (NaN-free, sorted by decreasing Im Omega)."""
+        r = self.Omega[i][np.isfinite(self.Omega[i])]
+        return r[np.argsort(-r.imag, kind="stable")]
+
+
+# ----------------------------------------------------------------------------------------
+# vectorised Newton on calD
+# ----------------------------------------------------------------------------------------
+def newton_det_D(
+    de: Dielectric,
+    Omega0: Any,
+    K: Any,
+    *,
+    maxit: int = 60,
+    step_tol: float = 1e-13,
+    max_step: float = 0.25,
+    residual_tol: float = RESIDUAL_TOL,
+    window: "Window | None" = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Newton's method on :math:`\mathcal D(\cdot,K)` for many starting points at once.
+
+    Returns ``(Omega, converged, residual)``; non-converged entries have ``converged=False``.
+    Steps are capped at ``max_step`` and at half the distance to the light cone
+    :math:`\omega=\pm k` (the branch points of the Landau-continued function), which keeps the
+    iteration on its branch and on its side of the light cone.  Iterates that leave ``window``
+    (enlarged by half its size) are abandoned.
+    """
+    shape = np.broadcast(Omega0, K).shape
+    Om = np.array(np.broadcast_to(np.asarray(Omega0, dtype=complex), shape), dtype=complex).ravel()
+    Kf = np.array(np.broadcast_to(np.asarray(K, dtype=float), shape), dtype=float).ravel()
+    kf = Kf + de.D1
+    active = np.isfinite(Om)
+    conv = np.zeros(Om.size, dtype=bool)
+    if window is not None:
+        mre = 0.5 * (window.re_max - window.re_min)
+        mim = 0.5 * (window.im_max - window.im_min)
+        big = Window(window.re_min - mre, window.re_max + mre, window.im_min - mim, window.im_max + mim)
+    for _ in range(maxit):
+        idx = np.nonzero(active)[0]
+        if idx.size == 0:
+            break
+        f, df = de.det_D(Om[idx], Kf[idx], True)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            step = f / df
+            a = np.abs(step)
+            bad = ~np.isfinite(step)
+            om = Om[idx] + de.D0
+            lc = 0.5 * np.minimum(np.abs(om - kf[idx]), np.abs(om + kf[idx]))
+            cap = np.minimum(max_step, np.maximum(lc, 1e-3 * max_step)) if not de.discrete else max_step
+            step = np.where(a > cap, step * (cap / np.where(a > 0, a, 1.0)), step)
+        step[bad] = 0.0
+        Om[idx] -= step
+        done = (~bad) & (a <= step_tol * (1.0 + np.abs(Om[idx])))
+        done |= (~bad) & (f == 0)
+        if window is not None:
+            bad |= ~big.contains(Om[idx])
+        active[idx[bad]] = False
+        Om[idx[bad]] = np.nan
+        active[idx[done]] = False
+        conv[idx[done]] = True
+    res = np.full(Om.size, np.inf)
+    if conv.any():
+        c = np.nonzero(conv)[0]
+        with np.errstate(all="ignore"):
+            res[c] = np.abs(de.det_D(Om[c], Kf[c]))
+        conv[c] = np.isfinite(res[c]) & (res[c] < residual_tol)
+    return Om.reshape(shape), conv.reshape(shape), res.reshape(shape)
+
+
+# ----------------------------------------------------------------------------------------
+# windows and seeds
+# ----------------------------------------------------------------------------------------
+def default_window(dist: Distribution, K: np.ndarray, D0: float, D1: float) -> Window:
+    r"""Default Omega window: everything within :math:`|\mathrm{Re}\,\omega|\le|k|_{max}+3A+0.5`,
+    :math:`-A/2\le\mathrm{Im}\,\Omega\le 3A+0.5`, with :math:`A=\int|D_v|dv` the rate scale."""
+    A = rate_scale(dist)
+    kmax = float(np.max(np.abs(np.asarray(K) + D1))) if np.size(K) else 1.0
+    R = kmax + 3 * A + 0.5
+    return Window(-D0 - R, -D0 + R, -0.5 * A, 3 * A + 0.5)
+
+
+def _vp_ok(Om: np.ndarray, K: np.ndarray, D0: float, D1: float, vp_max: float | None) -> np.ndarray:
+    """False for Landau-continued roots (Im Omega < 0, |Re v_p| < 1) with |Im v_p| > vp_max."""
+    if vp_max is None:
+        return np.ones(np.shape(Om), dtype=bool)
+    k = np.asarray(K) + D1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vp = (np.asarray(Om) + D0) / k
+    deep = (np.asarray(Om).imag < -GAMMA_TOL) & (np.abs(vp.real) < 1.0) & (np.abs(vp.imag) > vp_max)
+    return ~deep
+
+
+def _dedupe(roots: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+    out: list[complex] = []
+    for z in roots[np.argsort(-roots.imag, kind="stable")]:
+        if all(abs(z - q) > tol * (1 + abs(q)) for q in out):
+            out.append(complex(z))
+    return np.array(out, dtype=complex)
+
+
+def _seed_roots(
+    de: Dielectric,
+    dist: Distribution,
+    K_seed: np.ndarray,
+    window: Window,
+    *,
+    n_eig: int,
+    discrete_grid: tuple | None,
+    vp_max: float | None = None,
+) -> list[np.ndarray]:
+    """Polished roots at each seed K (list of arrays)."""
+    if discrete_grid is not None:
+        v, w = discrete_grid
+    else:
+        v, w = gauss_legendre(n_eig)
+    Dg = dist.on_grid(v)
+    D0g, D1g = float(np.sum(w * Dg)), float(np.sum(w * v * Dg))
+    M0 = (Dg[:, None] * w[None, :]) * (1.0 - np.outer(v, v))
+    starts, owner = [], []
+    for i, K in enumerate(K_seed):
+        k = K + D1g
+        M = M0.copy()
+        M[np.diag_indices_from(M)] += k * v - D0g
+        ev = np.linalg.eigvals(M)
+        om = ev + D0g
+        vmax = float(np.max(np.abs(v)))
+        real = np.abs(ev.imag) <= 1e-7
+        # real eigenvalues outside the band of discrete beam frequencies |omega| <= vmax |k|
+        outside = real & (np.abs(om.real) > np.abs(k) * vmax * (1 + 1e-9))
+        keep = (ev.imag > 1e-7) | outside
+        if discrete_grid is None:
+            keep |= np.abs(ev.imag) > 1e-7  # conjugates may be principal-sheet damped roots
+            # a superluminal root hugging the light cone shows up between vmax|k| and |k|:
+            # start Newton just outside the light cone (it never crosses omega = +-k)
+            inside = outside & (np.abs(om.real) <= np.abs(k))
+            ev = np.where(inside, np.sign(om.real) * np.abs(k) * (1 + 1e-8) - D0g, ev)
+        s = [ev[keep]]
+        if discrete_grid is None and window.im_min < 0:
+            # multi-start lattice for Landau-damped roots (absent from eig(M))
+            kk = abs(K + de.D1)
+            re = np.linspace(-de.D0 - kk - 0.5, -de.D0 + kk + 0.5, 9)
+            re = re[(re >= window.re_min) & (re <= window.re_max)]
+            im = np.linspace(0.15, 0.85, 3) * window.im_min
+            s.append((re[:, None] + 1j * im[None, :]).ravel())
+        s = np.concatenate(s)
+        starts.append(s)
+        owner.append(np.full(s.size, i))
+    S = np.concatenate(starts)
+    O = np.concatenate(owner)
+    Om, ok, _ = newton_det_D(de, S, K_seed[O], maxit=40, window=window)
+    ok &= window.contains(Om) & _vp_ok(Om, K_seed[O], de.D0, de.D1, vp_max)
+    return [_dedupe(Om[ok & (O == i)]) for i in range(K_seed.size)]
+
+
+# ----------------------------------------------------------------------------------------
+# continuation along the K grid
+# ----------------------------------------------------------------------------------------
+def _continue_segments(
+    de: Dielectric,
+    K: np.ndarray,
+    seed_idx: np.ndarray,
+    seed_roots: list[np.ndarray],
+    window: Window,
+    vp_max: float | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Continue every seed root to the neighbouring seed indices.
+
+    Returns a list of segments, each ``(grid indices, Omega)`` ordered along its walk.
+    """
+    seg_start, seg_dir, seg_stop, seg_Om = [], [], [], []
+    for j, (s, roots) in enumerate(zip(seed_idx, seed_roots)):
+        for r in roots:
+            if j + 1 < len(seed_idx):
+                seg_start.append(s), seg_dir.append(+1), seg_stop.append(seed_idx[j + 1]), seg_Om.append(r)
+            if j > 0:
+                seg_start.append(s), seg_dir.append(-1), seg_stop.append(seed_idx[j - 1]), seg_Om.append(r)
+    nseg = len(seg_start)
+    paths_i: list[list[int]] = [[int(s)] for s in seg_start]
+    paths_O: list[list[complex]] = [[complex(o)] for o in seg_Om]
+    if nseg == 0:
+        return []
+    cur_i = np.array(seg_start, dtype=int)
+    d = np.array(seg_dir, dtype=int)
+    stop = np.array(seg_stop, dtype=int)
+    cur = np.array(seg_Om, dtype=complex)
+    # first-step predictor from the group velocity dOmega/dK = -d_K calD / d_Omega calD
+    from .properties import _props_arrays
+
+    vg0 = _props_arrays(de, cur, K[cur_i])[2]
+    vg0 = np.where(np.isfinite(vg0) & (np.abs(vg0) < 10.0), vg0, 0.0)
+    prev_i = cur_i - d
+    prev_i = np.clip(prev_i, 0, K.size - 1)
+    prev = cur - vg0 * (K[cur_i] - K[prev_i])
+    active = cur_i != stop
+    scale = max(window.re_max - window.re_min, window.im_max - window.im_min)
+    while active.any():
+        a = np.nonzero(active)[0]
+        ni = cur_i[a] + d[a]
+        Kn = K[ni]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = (cur[a] - prev[a]) / (K[cur_i[a]] - K[prev_i[a]])
+            pred = np.where(np.isfinite(slope), cur[a] + slope * (Kn - K[cur_i[a]]), cur[a])
+        Om, ok, _ = newton_det_D(de, pred, Kn, maxit=30, max_step=0.05 * scale)
+        dK = np.abs(Kn - K[cur_i[a]])
+        jump = np.abs(Om - pred)
+        ok &= np.isfinite(Om) & (jump <= 0.02 * scale + 2.0 * dK) & window.contains(Om, margin=1e-9)
+        ok &= _vp_ok(Om, Kn, de.D0, de.D1, vp_max)
+        for m, seg in enumerate(a):
+            if ok[m]:
+                paths_i[seg].append(int(ni[m]))
+                paths_O[seg].append(complex(Om[m]))
+        prev[a] = np.where(ok, cur[a], prev[a])
+        prev_i[a] = np.where(ok, cur_i[a], prev_i[a])
+        cur[a] = np.where(ok, Om, cur[a])
+        cur_i[a] = np.where(ok, ni, cur_i[a])
+        active[a] = ok & (ni != stop[a])
+    return [(np.array(pi), np.array(po)) for pi, po in zip(paths_i, paths_O)]
+
+
+def _assemble_branches(nK: int, segments: list[tuple[np.ndarray, np.ndarray]], tol: float = 1e-7) -> np.ndarray:
+    """Deduplicate roots per K, link them through the segments and chain links into branches."""
+    reps: list[list[complex]] = [[] for _ in range(nK)]
+
+    def cid(i: int, z: complex) -> int:
+        lst = reps[i]
+        for c, q in enumerate(lst):
+            if abs(z - q) <= tol * (1 + abs(q)):
+                return c
+        lst.append(z)
+        return len(lst) - 1
+
+    links: dict[tuple[int, int], set[int]] = {}
+    for idx, Om in segments:
+        ids = [cid(int(i), complex(z)) for i, z in zip(idx, Om)]
+        for m in range(len(idx) - 1):
+            i0, i1 = int(idx[m]), int(idx[m + 1])
+            c0, c1 = ids[m], ids[m + 1]
+            if i1 < i0:
+                i0, i1, c0, c1 = i1, i0, c1, c0
+            links.setdefault((i0, c0), set()).add(c1)
+    # resolve successors: nearest candidate; each target used once
+    succ: dict[tuple[int, int], int] = {}
+    has_pred: set[tuple[int, int]] = set()
+    for i in range(nK - 1):
+        cands = []
+        for c in range(len(reps[i])):
+            for c1 in links.get((i, c), ()):
+                cands.append((abs(reps[i + 1][c1] - reps[i][c]), c, c1))
+        used0, used1 = set(), set()
+        for _, c, c1 in sorted(cands):
+            if c in used0 or c1 in used1:
+                continue
+            used0.add(c), used1.add(c1)
+            succ[(i, c)] = c1
+            has_pred.add((i + 1, c1))
+    branches: list[dict[int, complex]] = []
+    for i in range(nK):
+        for c in range(len(reps[i])):
+            if (i, c) in has_pred:
+                continue
+            br = {i: reps[i][c]}
+            node = (i, c)
+            while node in succ:
+                node = (node[0] + 1, succ[node])
+                br[node[0]] = reps[node[0]][node[1]]
+            branches.append(br)
+    branches.sort(key=lambda b: (min(b), -b[min(b)].imag, b[min(b)].real))
+    Omega = np.full((nK, len(branches)), np.nan + 0j * np.nan, dtype=complex)
+    for j, br in enumerate(branches):
+        for i, z in br.items():
+            Omega[i, j] = z
+    return Omega
+
+
+def classify(Omega: np.ndarray, gamma_tol: float = GAMMA_TOL) -> np.ndarray:
+    """``"unstable"``, ``"real"``, ``"damped"`` or ``""`` for each entry."""
+    Om = np.asarray(Omega)
+    out = np.full(Om.shape, "", dtype="<U8")
+    fin = np.isfinite(Om)
+    out[fin & (Om.imag > gamma_tol)] = "unstable"
+    out[fin & (Om.imag < -gamma_tol)] = "damped"
+    out[fin & (np.abs(Om.imag) <= gamma_tol)] = "real"
+    return out
+
+
+def _validate_K(K: Any) -> np.ndarray:
+    try:
+        Ka = np.atleast_1d(np.asarray(K, dtype=float))
+    except (TypeError, ValueError):
+        raise FlavomonInputError("K must be a real number or array of real numbers") from None
+    if Ka.ndim != 1 or Ka.size == 0:
+        raise FlavomonInputError("K must be a non-empty 1-d array")
+    if not np.all(np.isfinite(Ka)):
+        raise FlavomonInputError("K contains NaN or inf")
+    if Ka.size > 1 and not (np.all(np.diff(Ka) > 0) or np.all(np.diff(Ka) < 0)):
+        raise FlavomonInputError("K must be strictly monotonic")
+    return Ka
+
+
+def find_modes(
+    dist: Any,
+    K: Any,
+    *,
+    Nv: int | None = None,
+    window: Window | Sequence[float] | None = None,
+    n_seed: int | None = None,
+    n_eig: int = 40,
+    bands: bool = True,
+    max_im_vp: float | None = 1.0,
+) -> ModesResult:
+    r"""Every root Omega(K) of :math:`\mathcal D` in a window, organised into branches  [physics.md §3].
+
+    Parameters
+    ----------
+    dist : Distribution or SPEC
+    K : array (nK,), strictly monotonic
+        Wavenumbers (units of mu).
+    Nv : int, optional
+        None: continuum (Landau-continued) roots.  int: the discrete system on an Nv-node GL grid
+        (eigenvalues of M [F2 eq. 7]); growing and real superluminal roots only.
+    window : Window or (re_min, re_max, im_min, im_max), optional
+        Region of the Omega plane; default :func:`default_window`.
+    n_seed : int, optional
+        Number of seed K values (default ~ nK/25, at least 2).
+    n_eig : int
+        GL nodes of the eig(M) seeding grid (continuum route).
+    bands : bool
+        Also locate the unstable bands, their refined edges and gamma_max (default True).
+    max_im_vp : float or None
+        Landau-damped roots inside the light cone are kept only if their phase velocity
+        :math:`v_p=\omega/k` has :math:`|\mathrm{Im}\,v_p|\le` this (default 1).  Deeper roots depend
+        on the continuation of D(v) far from the real interval, which a table does not determine,
+        and are numerically fragile (|D(v_p)| grows like :math:`e^{2(\mathrm{Im}\,v_p)^2}` for the
+        benchmark).  None keeps everything in the window.
+    """
+    dist = from_spec(dist)
+    Ka = _validate_K(K)
+    if Nv is not None:
+        if isinstance(Nv, bool) or not isinstance(Nv, (int, np.integer)) or Nv < 2:
+            raise FlavomonInputError(f"Nv must be an integer >= 2, got {Nv!r}")
+        Nv = int(Nv)
+    de = get_dielectric(dist, Nv=Nv)
+    order = np.argsort(Ka)
+    Ks = Ka[order]
+    if window is None:
+        win = default_window(dist, Ks, de.D0, de.D1)
+    elif isinstance(window, Window):
+        win = window
+    else:
+        try:
+            win = Window(*(float(x) for x in window))
+        except (TypeError, ValueError):
+            raise FlavomonInputError("window must be (re_min, re_max, im_min, im_max)") from None
+    if Nv is not None:
+        win = Window(win.re_min, win.re_max, max(win.im_min, -GAMMA_TOL), win.im_max)
+    nK = Ks.size
+    if n_seed is None:
+        n_seed = max(2, int(np.ceil(nK / 25)) + 1)
+    seed_idx = np.unique(np.round(np.linspace(0, nK - 1, min(n_seed, nK))).astype(int))
+    grid = gauss_legendre(Nv) if Nv is not None else None
+    seed_roots = _seed_roots(de, dist, Ks[seed_idx], win, n_eig=n_eig, discrete_grid=grid, vp_max=max_im_vp)
+    segs = _continue_segments(de, Ks, seed_idx, seed_roots, win, vp_max=max_im_vp)
+    # isolated seed roots (single-point grids) still count
+    segs += [(np.array([s]), np.array([r])) for s, rr in zip(seed_idx, seed_roots) for r in rr]
+    Omega = _assemble_branches(nK, segs)
+    return _finish(dist, de, Ks, order, Omega, win, Nv, bands)
+
+
+def _finish(dist, de, Ks, order, Omega, win, Nv, want_bands) -> ModesResult:
+    from .properties import _props_arrays
+
+    nK = Ks.size
+    fin = np.isfinite(Omega)
+    X = np.full(Omega.shape, np.nan + 0j, dtype=complex)
+    Z = X.copy()
+    vg = X.copy()
+    res = np.full(Omega.shape, np.nan)
+    if fin.any():
+        Kb = np.broadcast_to(Ks[:, None], Omega.shape)
+        x, z, g, r = _props_arrays(de, Omega[fin], Kb[fin])
+        X[fin], Z[fin], vg[fin], res[fin] = x, z, g, r
+        bad = fin & ~(res < RESIDUAL_TOL)
+        Omega[bad] = np.nan
+        X[bad] = Z[bad] = vg[bad] = np.nan
+        res[bad] = np.nan
+    kind = classify(Omega)
+    bands_list: list = []
+    gmax, Kmax, Ommax = float("nan"), float("nan"), complex(np.nan, np.nan)
+    if want_bands:
+        from .growth import _analyse_bands
+
+        bands_list = _analyse_bands(de, Ks, Omega, kind)
+        if bands_list:
+            b = max(bands_list, key=lambda b: b.gamma_max)
+            gmax, Kmax, Ommax = b.gamma_max, b.K_at_max, b.Omega_at_max
+    # undo the sort
+    inv = np.empty_like(order)
+    inv[order] = np.arange(nK)
+    return ModesResult(
+        K=Ks[inv],
+        Omega=Omega[inv],
+        kind=kind[inv],
+        X=X[inv],
+        Z=Z[inv],
+        group_velocity=vg[inv],
+        gamma_max=gmax,
+        K_at_gamma_max=Kmax,
+        Omega_at_gamma_max=Ommax,
+        bands=bands_list,
+        Nv=Nv,
+        window=win,
+        residual=res[inv],
+        D0=de.D0,
+        D1=de.D1,
+    )

@@ -1,0 +1,131 @@
+"""``flavomon modes``: output layout and bad input (issue 2 Done-when 8)."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from flavomon.cli.main import main
+
+
+def _run(argv, capsys):
+    rc = main(argv)
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def test_modes_writes_interfaces_layout(tmp_path, capsys):
+    out = tmp_path / "modes.nc"
+    png = tmp_path / "modes.png"
+    rc, so, se = _run(["modes", "--distribution", "benchmark:a=0.9", "--K-min", "-2.3", "--K-max", "0.5", "--n-K", "57", "--out", str(out), "--plot", str(png)], capsys)
+    assert rc == 0, se
+    assert png.stat().st_size > 10_000
+    with xr.open_dataset(out) as ds:
+        assert ds.sizes["K"] == 57 and "root" in ds.coords
+        for name in ("Omega_real", "Omega_imag", "Z_real", "Z_imag", "kind"):
+            assert ds[name].dims == ("K", "root")
+        kinds = set(np.unique(ds["kind"].values.astype(str))) - {""}
+        assert kinds <= {"unstable", "real", "damped"} and "unstable" in kinds and "damped" in kinds
+        # NaN exactly where there is no root
+        assert np.array_equal(np.isnan(ds["Omega_real"].values), ds["kind"].values.astype(str) == "")
+        # Table B: gamma_max of a = 0.9 is in band A
+        assert float(ds["gamma_max"]) == pytest.approx(0.11150931, rel=1e-6)
+        assert float(ds["K_at_gamma_max"]) == pytest.approx(-1.472930, abs=1e-4)
+        for a in ("flavomon_version", "command", "distribution", "created", "config"):
+            assert a in ds.attrs
+        assert ds.attrs["distribution"] == "benchmark:a=0.9"
+
+
+def test_modes_discrete_route(tmp_path, capsys):
+    out = tmp_path / "m.nc"
+    rc, _, se = _run(["modes", "--distribution", "benchmark:a=0.7", "--n-K", "41", "--Nv", "100", "--out", str(out)], capsys)
+    assert rc == 0, se
+    with xr.open_dataset(out) as ds:
+        assert "damped" not in set(ds["kind"].values.astype(str).ravel())
+        assert "Nv=100" in ds.attrs["route"]
+
+
+def _table(path, rows):
+    path.write_text("v,D\n" + "".join(f"{a},{b}\n" for a, b in rows))
+    return str(path)
+
+
+GOOD = [(x, np.exp(-2 * (1 - x) ** 2) - 0.7) for x in np.linspace(-1, 1, 12)]
+
+
+@pytest.mark.parametrize(
+    "case,word",
+    [
+        ("nan", "non-finite"),
+        ("inf", "non-finite"),
+        ("few", "at least 8"),
+        ("vout", "outside"),
+        ("unsorted", "not increasing"),
+        ("dup", "duplicated"),
+        ("unknown-name", "unknown distribution"),
+        ("unknown-param", "unknown parameter"),
+        ("kmin>kmax", "larger than K_max"),
+        ("out-dir-missing", "does not exist"),
+        ("out-is-dir", "is a directory"),
+        ("plot-dir-missing", "does not exist"),
+        ("nK-zero", "n_K"),
+        ("K-nan", "not finite"),
+    ],
+)
+def test_modes_bad_input(tmp_path, capsys, case, word):
+    out = tmp_path / "modes.nc"
+    spec = "benchmark:a=0.9"
+    extra: list[str] = []
+    rows = list(GOOD)
+    if case in ("nan", "inf"):
+        rows[4] = (rows[4][0], "nan" if case == "nan" else "inf")
+        spec = _table(tmp_path / "t.csv", rows)
+    elif case == "few":
+        spec = _table(tmp_path / "t.csv", rows[:7])
+    elif case == "vout":
+        rows[-1] = (1.5, 0.0)
+        spec = _table(tmp_path / "t.csv", rows)
+    elif case == "unsorted":
+        rows[3], rows[4] = rows[4], rows[3]
+        spec = _table(tmp_path / "t.csv", rows)
+    elif case == "dup":
+        rows[4] = (rows[3][0], rows[4][1])
+        spec = _table(tmp_path / "t.csv", rows)
+    elif case == "unknown-name":
+        spec = "gaussian:a=0.9"
+    elif case == "unknown-param":
+        spec = "benchmark:alpha=0.9"
+    elif case == "kmin>kmax":
+        extra = ["--K-min", "1.0", "--K-max", "-1.0"]
+    elif case == "out-dir-missing":
+        out = tmp_path / "nodir" / "modes.nc"
+    elif case == "out-is-dir":
+        out = tmp_path
+    elif case == "plot-dir-missing":
+        extra = ["--plot", str(tmp_path / "nodir" / "m.png")]
+    elif case == "nK-zero":
+        extra = ["--n-K", "0"]
+    elif case == "K-nan":
+        extra = ["--K-min", "nan"]
+    before = set(p.name for p in tmp_path.iterdir())
+    rc, so, se = _run(["modes", "--distribution", spec, "--out", str(out), *extra], capsys)
+    assert rc != 0
+    lines = se.strip().splitlines()
+    assert len(lines) == 1 and word in lines[0], se
+    after = set(p.name for p in tmp_path.iterdir())
+    assert after == before, after - before  # no file written (not even a temporary)
+
+
+def test_modes_unwritable_out(tmp_path, capsys):
+    import os
+
+    d = tmp_path / "ro"
+    d.mkdir()
+    d.chmod(0o500)
+    try:
+        if os.access(d, os.W_OK):
+            pytest.skip("running as a user who can write anywhere (root)")
+        rc, _, se = _run(["modes", "--distribution", "benchmark", "--out", str(d / "m.nc")], capsys)
+        assert rc != 0 and "not writable" in se and len(se.strip().splitlines()) == 1
+        assert list(d.iterdir()) == []
+    finally:
+        d.chmod(0o700)
