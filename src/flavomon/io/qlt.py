@@ -1,0 +1,78 @@
+"""qlt.nc: the Dataset of a QLT run (INTERFACES.md "Files").
+
+Coordinates ``t``, ``v``, ``K`` (the QLT grid, ``K = k - D1(0)`` with k equally spaced in
+[k_min, k_max]).  Variables: ``w`` (v); ``D`` (t, v); ``power`` (t, K) = |psi_{0,K}|^2 per box
+mode, the normalisation of qke.nc's ``power`` (attribute ``power_normalization``); ``gamma``
+(t, K) growth rate of the fastest unstable root (0 where none); ``Omega_R`` (t, K) its real
+frequency (NaN where none); ``P`` (t, K) spectral density L/(2 pi) power; ``D0`` (t); ``k`` (K)
+the shifted wavenumber at t = 0.  Attributes: provenance (flavomon_version, command,
+distribution, created, config) plus status, saturated, t_saturation, L, dk,
+box_modes_per_point, resonant, diagnostics (JSON).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from . import provenance_attrs
+
+__all__ = ["qlt_dataset"]
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, complex):
+        return [x.real, x.imag]
+    return x
+
+
+def qlt_dataset(result: Any, *, distribution: str, command: str | None = None) -> xr.Dataset:
+    """Dataset in the qlt.nc layout from a :class:`flavomon.qlt.QLTResult`."""
+    r = result
+    cfg = r.config
+    ds = xr.Dataset(
+        data_vars={
+            "w": (("v",), r.w, {"long_name": "Gauss-Legendre weight"}),
+            "D": (("t", "v"), r.D, {"long_name": "box-averaged D_v (QLT)"}),
+            "power": (("t", "K"), r.power, {"long_name": "|psi_{0,K}|^2 per box mode"}),
+            "P": (("t", "K"), r.P, {"long_name": "spectral power density L/(2 pi) |psi_{0,K}|^2"}),
+            "gamma": (("t", "K"), r.gamma, {"long_name": "growth rate of the fastest unstable root (0: none)", "units": "mu"}),
+            "Omega_R": (("t", "K"), r.Omega_R, {"long_name": "Re Omega of the fastest unstable root (NaN: none)", "units": "mu"}),
+            "D0": (("t",), r.D0, {"long_name": "sum_v w_v D_v (conserved in full QLT)"}),
+            "k": (("K",), r.k, {"long_name": "shifted wavenumber K + D1(0)", "units": "mu"}),
+        },
+        coords={
+            "t": ("t", r.t, {"units": "1/mu"}),
+            "v": ("v", r.v),
+            "K": ("K", r.K, {"units": "mu", "long_name": "wavenumber K = k - D1(0), held fixed"}),
+        },
+    )
+    ds.attrs.update(
+        provenance_attrs(
+            distribution=distribution,
+            config=cfg.as_dict(),
+            command=command,
+            kind="qlt_resonant" if cfg.resonant else "qlt",
+            status=r.status,
+            saturated=int(bool(r.saturated)),
+            t_saturation=float("nan") if r.t_saturation is None else float(r.t_saturation),
+            dk=float(cfg.dk),
+            box_modes_per_point=float(cfg.box_modes_per_point),
+            resonant=int(bool(cfg.resonant)),
+            power_normalization=r.power_normalization,
+            diagnostics=json.dumps(_plain(r.diagnostics), sort_keys=True, default=str),
+        )
+    )
+    ds.attrs["L"] = float(cfg.L)
+    return ds

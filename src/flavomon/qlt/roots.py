@@ -1,0 +1,177 @@
+r"""Tracking every unstable root :math:`\Omega(K)` of the discrete dispersion relation.
+
+Reference: the eigenvalues of the linearised-QKE matrix :math:`M(K)` on the velocity grid
+[physics.md §3] (``flavomon.linear.discrete.discrete_eigenvalues``).  Computing them for 600
+K at every step costs ~1.5 s, so instead:
+
+* **Newton** (:func:`newton_roots`) on the determinant form :math:`\mathcal D_N(\Omega,K)`
+  [physics.md §3], vectorised over all tracked roots at once and warm-started from the
+  previous step's roots;
+* **eig safeguard** (:func:`eig_unstable`): eig(M(K)) at the K where Newton fails, lands on a
+  stable root or jumps too far, and on a rotating coarse subset of the grid to catch roots
+  that appear;
+* **initial detection** (:func:`find_unstable_roots`): eig on a coarse subset of the K grid
+  and continuation (marching) in K from every unstable eigenvalue found, so each band is
+  filled point by point with Newton.  A band narrower than the coarse stride can be missed
+  (the stride is ``<= 12`` grid points by default, i.e. 0.08 in k on the F2 grid).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..linear.discrete import discrete_matrix
+from .equations import GridState, dispersion_terms, newton_step
+
+__all__ = ["newton_roots", "eig_unstable", "find_unstable_roots", "march"]
+
+
+def newton_roots(
+    gs: GridState,
+    Omega0: np.ndarray,
+    K: np.ndarray,
+    *,
+    tol: float = 1e-13,
+    maxiter: int = 40,
+    max_jump: float = np.inf,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Vectorised Newton on :math:`\mathcal D_N` from starting values ``Omega0``.
+
+    Returns ``(Omega, ok)``; ``ok`` is False where Newton did not converge to
+    ``|dOmega| <= tol (1 + |Omega|)`` within ``maxiter`` iterations, left the finite numbers
+    or moved further than ``max_jump`` from its start.  Each Newton step is damped to at most
+    ``0.25`` in modulus (keeps warm starts in their basin).
+    """
+    Om = np.array(Omega0, dtype=complex, copy=True)
+    K = np.asarray(K, dtype=float)
+    n = Om.size
+    ok = np.zeros(n, dtype=bool)
+    active = np.arange(n)
+    prev = np.full(n, np.inf)
+    for _ in range(maxiter):
+        if active.size == 0:
+            break
+        _, J, dJ = dispersion_terms(gs, Om[active], K[active])
+        d = newton_step(J, dJ)
+        bad = ~np.isfinite(d)
+        d[bad] = 0.0
+        ad = np.abs(d)
+        big = ad > 0.25
+        d[big] *= 0.25 / ad[big]
+        Om[active] += d
+        scale = 1.0 + np.abs(Om[active])
+        # converged: the step is below tol; or quadratic convergence predicts the remaining
+        # error |d| rho^2 below tol; or Newton stagnates at the round-off level
+        rho = ad / prev[active]  # contraction of the Newton steps (0 at the first step: unused)
+        rho[~np.isfinite(prev[active])] = 1.0
+        conv = (ad <= tol * scale) | ((rho < 0.5) & (ad * rho * rho <= tol * scale)) | (
+            (ad <= 1e-11 * scale) & (rho > 0.5)
+        )
+        conv &= ~bad & ~big
+        prev[active] = ad
+        ok[active[conv]] = True
+        keep = ~conv & ~bad
+        active = active[keep]
+    ok &= np.isfinite(Om) & (np.abs(Om - Omega0) <= max_jump)
+    return Om, ok
+
+
+def eig_unstable(gs: GridState, K_values: np.ndarray, gamma_min: float) -> list[np.ndarray]:
+    """Eigenvalues of M(K) with Im > ``gamma_min`` for each K, polished by Newton.
+
+    Returns a list (one array of complex roots per K).
+    """
+    out: list[np.ndarray] = []
+    for Ki in np.atleast_1d(K_values):
+        ev = np.linalg.eigvals(discrete_matrix(gs.D_v, gs.v, gs.w, float(Ki)))
+        ev = ev[ev.imag > gamma_min]
+        if ev.size:
+            pol, ok = newton_roots(gs, ev, np.full(ev.size, float(Ki)), max_jump=1e-3 * (1 + np.abs(ev).max()))
+            ev = np.where(ok, pol, ev)
+            ev = ev[ev.imag > gamma_min]
+            ev = _dedupe(ev)
+        out.append(ev)
+    return out
+
+
+def _dedupe(ev: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    keep: list[complex] = []
+    for z in ev:
+        if all(abs(z - y) > tol * (1 + abs(z)) for y in keep):
+            keep.append(complex(z))
+    return np.array(keep, dtype=complex)
+
+
+def _has_root(existing: dict[int, list[complex]], i: int, z: complex, tol: float) -> bool:
+    return any(abs(z - y) <= tol * (1 + abs(z)) for y in existing.get(i, ()))
+
+
+def march(
+    gs: GridState,
+    K_grid: np.ndarray,
+    roots: dict[int, list[complex]],
+    fronts: list[tuple[int, complex]],
+    gamma_min: float,
+    *,
+    match_tol: float = 1e-7,
+    eig_fallback: bool = True,
+) -> None:
+    """Continue roots along the K grid from ``fronts`` (index, Omega), in both directions.
+
+    Every front is advanced one grid point at a time (all fronts of one sweep at once, with
+    vectorised Newton), using linear extrapolation from the last two points as the start.
+    A front stops at the grid ends, where the root stops being unstable
+    (``Im Omega <= gamma_min``), where it meets a root already known at that K, or where
+    Newton fails; in the last case (if the root was still clearly unstable) eig(M) at the
+    next K restarts it from the eigenvalue nearest to the prediction.  ``roots`` (a dict
+    ``K index -> list of Omega``) is updated in place.
+    """
+    nK = K_grid.size
+    # each front: (index, Omega, previous Omega or None, direction)
+    work = [(i, z, None, d) for (i, z) in fronts for d in (-1, 1)]
+    while work:
+        idx = np.array([i + d for (i, _, _, d) in work])
+        inside = (idx >= 0) & (idx < nK)
+        work = [f for f, ins in zip(work, inside) if ins]
+        if not work:
+            break
+        idx = np.array([i + d for (i, _, _, d) in work])
+        guess = np.array([z if zp is None else 2 * z - zp for (_, z, zp, _) in work], dtype=complex)
+        Om, ok = newton_roots(gs, guess, K_grid[idx], max_jump=0.2)
+        new_work = []
+        for f, j, z, good in zip(work, idx, Om, ok):
+            i0, z0, _, d = f
+            if not good and eig_fallback and z0.imag > 10 * gamma_min:
+                cand = eig_unstable(gs, K_grid[j : j + 1], gamma_min)[0]
+                if cand.size:
+                    z = cand[np.argmin(np.abs(cand - (2 * z0 - (f[2] if f[2] is not None else z0))))]
+                    good = True
+            if not good or z.imag <= gamma_min:
+                continue
+            if _has_root(roots, int(j), complex(z), match_tol):
+                continue
+            roots.setdefault(int(j), []).append(complex(z))
+            new_work.append((int(j), complex(z), z0, d))
+        work = new_work
+
+
+def find_unstable_roots(
+    gs: GridState, K_grid: np.ndarray, gamma_min: float, *, stride: int | None = None, offset: int = 0
+) -> dict[int, list[complex]]:
+    """All unstable roots on the K grid: coarse eig(M) every ``stride`` points + continuation.
+
+    Returns ``{K index: [Omega, ...]}`` with ``Im Omega > gamma_min``.
+    """
+    nK = K_grid.size
+    if stride is None:
+        stride = max(1, min(12, nK // 50))
+    coarse = np.unique(np.r_[np.arange(offset % stride, nK, stride), nK - 1])
+    roots: dict[int, list[complex]] = {}
+    fronts: list[tuple[int, complex]] = []
+    for i, ev in zip(coarse, eig_unstable(gs, K_grid[coarse], gamma_min)):
+        for z in ev:
+            if not _has_root(roots, int(i), complex(z), 1e-7):
+                roots.setdefault(int(i), []).append(complex(z))
+                fronts.append((int(i), complex(z)))
+    march(gs, K_grid, roots, fronts, gamma_min)
+    return roots

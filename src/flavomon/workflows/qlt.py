@@ -1,0 +1,81 @@
+"""Workflow ``qlt``: SPEC -> quasi-linear theory -> qlt.nc (INTERFACES.md).
+
+Every input (SPEC, numbers, ``out``) is validated *before* any computation, so bad input
+raises :class:`~flavomon.errors.FlavomonInputError` and writes no file.  A distribution
+with no unstable root on the grid is an error here ("nothing to evolve"); the library call
+:func:`flavomon.qlt.run_qlt_solver` instead returns the unchanged state with
+``status == "stable"``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import xarray as xr
+
+from ..distributions import from_spec
+from ..errors import FlavomonInputError
+from ..io import check_output_path, write_dataset
+from ..io.qlt import qlt_dataset
+from ..qlt import QLTConfig, run_qlt_solver
+
+__all__ = ["run_qlt"]
+
+
+def run_qlt(
+    distribution: Any,
+    *,
+    Nv: int = 100,
+    n_K: int = 600,
+    k_min: float = -2.0,
+    k_max: float = 2.0,
+    t_end: float = 500.0,
+    seed_power: float = 1e-13,
+    L: float = 100.0,
+    resonant: bool = False,
+    dt_out: float = 1.0,
+    out: str | os.PathLike | None = None,
+    progress: bool = True,
+    command: str | None = None,
+    **options: Any,
+) -> xr.Dataset:
+    """Run full (or resonant) QLT [F2 eqs. 9–13, 24, 27–30] and return (and write) qlt.nc.
+
+    Parameters are those of :class:`flavomon.qlt.QLTConfig` (``options`` passes the
+    numerical ones: rtol, atol, gamma_stop, psi_profile, ...).  ``out`` is checked before
+    computing; the file is written atomically.
+
+    Raises
+    ------
+    FlavomonInputError
+        Bad SPEC or parameter, non-positive seed power, unwritable ``out``, a distribution
+        with no unstable mode (nothing to evolve), or a K grid that misses the unstable band.
+    """
+    dist = from_spec(distribution)
+    config = QLTConfig(
+        Nv=Nv, n_K=n_K, k_min=k_min, k_max=k_max, t_end=t_end, seed_power=seed_power, L=L,
+        resonant=resonant, dt_out=dt_out, **options,
+    )
+    if out is not None:
+        out = check_output_path(out)
+    prog_cm = None
+    cb = None
+    if progress:
+        from ..cli._progress import SimTimeProgress
+
+        prog_cm = SimTimeProgress(config.t_end, desc=f"qlt {dist.name}")
+        cb = prog_cm.__enter__()
+    try:
+        res = run_qlt_solver(dist, config, progress=cb)
+    finally:
+        if prog_cm is not None:
+            prog_cm.__exit__(None, None, None)
+    if res.status == "stable":
+        raise FlavomonInputError(
+            f"distribution {dist.spec} has no unstable flavor mode on the grid: nothing to evolve"
+        )
+    ds = qlt_dataset(res, distribution=dist.spec, command=command)
+    if out is not None:
+        write_dataset(ds, out)
+    return ds

@@ -1,0 +1,48 @@
+"""CLI and workflow of ``flavomon qlt`` (INTERFACES.md): file layout, bad input, no file written."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from flavomon.cli.main import main
+from flavomon.errors import FlavomonInputError
+from flavomon.workflows.qlt import run_qlt
+
+
+def test_cli_writes_qlt_nc(tmp_path, capsys):
+    out = tmp_path / "qlt.nc"
+    rc = main(["qlt", "--distribution", "benchmark:a=0.9", "--n-K", "120", "--t-end", "60", "--out", str(out), "--no-progress"])
+    assert rc == 0 and out.exists()
+    with xr.open_dataset(out) as ds:
+        for name in ("w", "D", "power", "gamma"):
+            assert name in ds
+        assert ds["D"].dims == ("t", "v") and ds["power"].dims == ("t", "K") and ds["gamma"].dims == ("t", "K")
+        for attr in ("flavomon_version", "command", "distribution", "created", "config", "power_normalization"):
+            assert attr in ds.attrs
+        assert ds.sizes["K"] == 120 and ds.sizes["v"] == 100 and float(ds.t[-1]) == 60.0
+        assert np.all(ds["power"].values >= 0)
+
+
+@pytest.mark.parametrize(
+    "args, msg",
+    [
+        (["--distribution", "isotropic:D0=1"], "nothing to evolve"),
+        (["--distribution", "benchmark:a=0.9", "--seed-power", "0"], "seed power"),
+        (["--distribution", "benchmark:a=0.9", "--seed-power", "-1"], "seed power"),
+        (["--distribution", "benchmark:a=0.9", "--k-min", "1", "--k-max", "2"], "misses the unstable band"),
+        (["--distribution", "nosuch:a=1"], "unknown distribution"),
+    ],
+)
+def test_cli_bad_input_no_file(tmp_path, capsys, args, msg):
+    out = tmp_path / "qlt.nc"
+    rc = main(["qlt", *args, "--n-K", "60", "--t-end", "5", "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and msg in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_bad_out_checked_before_computing(tmp_path):
+    with pytest.raises(FlavomonInputError, match="does not exist"):
+        run_qlt("benchmark:a=0.9", out=tmp_path / "nodir" / "q.nc", progress=False)
