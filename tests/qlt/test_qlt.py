@@ -134,6 +134,12 @@ def test_resonant_final_state_a09():
     np.testing.assert_array_equal(fs.D_final[~fs.flipped], fs.D_initial[~fs.flipped])
     assert fs.invariant_error <= 1e-6  # eq. 29 (exact by construction; measured ~1e-14)
     assert fs.DLN_error <= 1e-6  # int D - 2 int N conserved (measured ~1e-16)
+    # the whole side v > v_c flips (physics.md §6, Table A: D0 after = -1.18852249 in the
+    # continuum; the 100-node quadrature of the flipped region differs by ~1e-5)
+    assert np.sum(fs.v > vc) == fs.flipped.sum()
+    assert fs.D0_final == pytest.approx(-1.18852249, abs=3e-5)
+    # nodes without a real weak-growth resonance (v -> 1) carry only a small lepton number
+    assert abs(fs.info["unresonant_flipped_lepton_number"]) < 2e-3
 
 
 def test_resonant_dynamics_invariant_and_kinetic_equivalence():
@@ -164,3 +170,13 @@ def test_bad_seed_power_and_grid():
 def test_grid_cutting_band_warns():
     with pytest.warns(PhysicsWarning, match=r"cuts the unstable band.*k in \[-1\.6"):
         run_qlt_solver(benchmark(0.9), QLTConfig(k_min=-1.2, k_max=0.6, n_K=100, t_end=20.0))
+
+
+@pytest.mark.parametrize("a, D0_after", [(0.9, -1.18852249), (0.7, -0.85481075), (0.5, -0.55589616)])
+def test_resonant_final_state_table_A(a, D0_after):
+    """physics.md §9 Table A, last column: D0 after resonant QLT = D0 - int_{v_c}^1 D dv."""
+    fs = resonant_final_state(benchmark(a))
+    vc = 1 - np.sqrt(-np.log(a) / 2)
+    np.testing.assert_array_equal(fs.flipped, fs.v > vc)
+    # 100-node GL quadrature of a region cut at v_c (not a node): error ~ w_j D'(v_c) ~ 1e-4
+    assert fs.D0_final == pytest.approx(D0_after, abs=2e-4), (fs.D0_final, D0_after)
