@@ -1,0 +1,72 @@
+"""qke.nc: the Dataset of a periodic-box QKE run (INTERFACES.md "Files").
+
+Coordinates ``realization``, ``t``, ``v``, ``K`` (the Nz box wavenumbers 2 pi n / L, **sorted increasing**;
+for even Nz the Nyquist mode, n = +-Nz/2 on the grid, is listed once as n = -Nz/2, physics.md §10.8).
+Variables: ``w`` (v); ``D`` (realization, t, v) box-averaged D_v; ``D_mean``, ``D_std`` (t, v) over
+realizations (std with ddof=1; 0 for one realization); ``power`` (realization, t, K) =
+|psi_{0,K}|^2 per box mode; diagnostics ``D0_box`` (realization, t) and ``pol`` (realization, t, v) =
+box average of D_v^2 + |psi_v|^2.  Attributes: provenance (flavomon_version, command,
+distribution, created, config) plus dt, stepper, order, dt_max, wall_time, power_normalization.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from . import provenance_attrs
+
+__all__ = ["qke_dataset"]
+
+
+def qke_dataset(result: Any, *, distribution: str, command: str | None = None) -> xr.Dataset:
+    """Dataset in the qke.nc layout from a :class:`flavomon.qke.QKEResult`."""
+    r = result
+    cfg = r.config
+    D = np.asarray(r.D)
+    std = D.std(axis=0, ddof=1) if D.shape[0] > 1 else np.zeros_like(D[0])
+    ds = xr.Dataset(
+        data_vars={
+            "w": (("v",), r.w, {"long_name": "Gauss-Legendre weight"}),
+            "D": (("realization", "t", "v"), D, {"long_name": "box-averaged D_v"}),
+            "D_mean": (("t", "v"), D.mean(axis=0), {"long_name": "ensemble mean of box-averaged D_v"}),
+            "D_std": (("t", "v"), std, {"long_name": "ensemble standard deviation (ddof=1) of box-averaged D_v"}),
+            "power": (("realization", "t", "K"), r.power, {"long_name": "|psi_{0,K}|^2 per box mode"}),
+            "D0_box": (("realization", "t"), r.D0, {"long_name": "box-averaged D_0 (conserved)"}),
+            "pol": (("realization", "t", "v"), r.pol, {"long_name": "box average of D_v^2 + |psi_v|^2"}),
+        },
+        coords={
+            "realization": ("realization", np.asarray(r.realization, dtype=np.int64)),
+            "t": ("t", r.t, {"units": "1/mu"}),
+            "v": ("v", r.v),
+            "K": ("K", r.K, {"units": "mu", "long_name": "box wavenumber 2 pi n / L, sorted"}),
+        },
+    )
+    cfg_d = cfg.as_dict()
+    ds.attrs.update(
+        provenance_attrs(
+            distribution=distribution,
+            config=cfg_d,
+            command=command,
+            kind="qke",
+            dt=float(r.dt),
+            stepper=r.stepper,
+            order=int(r.order),
+            dt_max=float(r.dt_max),
+            wall_time=float(r.wall_time),
+            steps=int(r.steps),
+            status=r.status,
+            power_normalization=(
+                "power per box mode |psi_{0,K}|^2 with psi_0(z) = sum_K psi_{0,K} exp(iKz), K = 2 pi n / L; "
+                "spectral density P(K) = (L / 2 pi) power"
+            ),
+            seed_convention=(
+                "realization r uses numpy.random.default_rng(seed + r); phases drawn in mode order 0,1,-1,2,-2,...; "
+                "all Nz modes seeded (Nyquist labelled n=-Nz/2); K=0 seeded unless seed_K0 is false"
+            ),
+        )
+    )
+    ds.attrs["L"] = float(cfg.L)
+    return ds

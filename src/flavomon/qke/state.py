@@ -1,0 +1,212 @@
+r"""Configuration, state layout and initial conditions of the QKE box solver.
+
+Axis order (fixed once, reused as xarray dims):
+
+* state ``P``: ``(component, v, z)`` with components ``(Re psi_v, Im psi_v, D_v)`` — the
+  polarisation vector :math:`\mathbf P_v(z)` of [F2 eq. 2] (physics.md §1);
+* results: ``(realization, t, v)`` for box averages, ``(realization, t, K)`` for spectra.
+
+Initial condition (physics.md §4): :math:`D_v(z,0)=D(v)` uniform in z;
+:math:`\psi_0(z,0)=\sum_K\psi_{0,K}e^{iKz}` with flat power :math:`|\psi_{0,K}|^2` = ``seed_power``
+and random phases; :math:`\psi_v(z,0)=p_v\,\psi_0(z,0)` with :math:`p_v=1/2` (``psi_profile=None``,
+so that :math:`\int dv\,\psi_v=\psi_0`) or a given profile.
+
+Decisions (physics.md §10.8):
+
+* **Nyquist mode.**  For even ``Nz`` the labels n = +-Nz/2 are the same grid function, so a grid of
+  Nz points has Nz distinct modes (physics.md §4 note); we label it n = -Nz/2 (as
+  :class:`~flavomon.grids.PeriodicBox`), seed it like every other mode and stream psi there with
+  that K (see :mod:`flavomon.qke.kernel` for D).
+* **K = 0** is seeded (F2: n = -N/2 ... N/2 includes n = 0; the homogeneous mode is itself weakly
+  unstable, physics.md §9 B) unless ``seed_K0=False``.
+* **Phases** are drawn from ``np.random.default_rng(seed + realization)`` in the resolution-independent
+  mode order n = 0, 1, -1, 2, -2, ..., so a run with larger ``Nz`` gets the same phases on the
+  common modes (used by the Nz-convergence check).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import FlavomonInputError
+from ..grids import PeriodicBox, VelocityGrid
+from .steppers import STEPPERS
+
+__all__ = ["QKEConfig", "seed_state", "seeded_modes", "phase_order", "DT_AUTO"]
+
+DT_AUTO = {"bm4": 0.5, "strang": 0.1}
+"""Target step of ``dt=None`` per stepper (the actual dt divides ``dt_out``)."""
+
+BACKENDS = ("numpy", "jax")
+
+
+def _num(name: str, x: Any, *, positive: bool = False, allow_zero: bool = False) -> float:
+    if isinstance(x, bool):
+        raise FlavomonInputError(f"{name} must be a number, got {x!r}")
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        raise FlavomonInputError(f"{name} must be a number, got {x!r}") from None
+    if not math.isfinite(f):
+        raise FlavomonInputError(f"{name} must be finite, got {x!r}")
+    if positive and not (f > 0 or (allow_zero and f == 0)):
+        raise FlavomonInputError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {x!r}")
+    return f
+
+
+def _int(name: str, x: Any, *, minimum: int) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise FlavomonInputError(f"{name} must be an integer, got {x!r}")
+    if x < minimum:
+        raise FlavomonInputError(f"{name} must be >= {minimum}, got {x}")
+    return int(x)
+
+
+@dataclass(frozen=True)
+class QKEConfig:
+    """Configuration of a periodic-box QKE run (physics.md §4 defaults: the F2 benchmark).
+
+    Parameters
+    ----------
+    L, Nz : box length (1/mu) and number of z points.
+    Nv : Gauss–Legendre velocity nodes.
+    t_end, dt_out : final time and output cadence (1/mu); ``t_end`` must be a multiple of ``dt_out``.
+    realizations, seed : realization r uses ``np.random.default_rng(seed + r)``.
+    seed_power : :math:`|\\psi_{0,K}(0)|^2` per box mode (F2: 1e-9/L^2 = 1e-13).
+    dt : time step; ``None`` picks ``DT_AUTO[stepper]`` rounded down to divide ``dt_out``.
+    backend : ``"numpy"`` or ``"jax"`` (CPU/GPU, float64).
+    psi_profile : ``None`` (:math:`\\psi_v=\\psi_0/2`) or Nv numbers :math:`p_v`, :math:`\\psi_v=p_v\\psi_0`.
+    stepper : a name in :data:`flavomon.qke.steppers.STEPPERS`.
+    seed_K0 : seed the homogeneous mode K = 0 too.
+    """
+
+    L: float = 100.0
+    Nz: int = 700
+    Nv: int = 100
+    t_end: float = 500.0
+    dt_out: float = 1.0
+    realizations: int = 20
+    seed: int = 0
+    seed_power: float = 1e-13
+    dt: float | None = None
+    backend: str = "numpy"
+    psi_profile: tuple[float, ...] | None = None
+    stepper: str = "bm4"
+    seed_K0: bool = True
+
+    def __post_init__(self) -> None:
+        s = object.__setattr__
+        s(self, "L", _num("L", self.L, positive=True))
+        s(self, "Nz", _int("Nz", self.Nz, minimum=2))
+        s(self, "Nv", _int("Nv", self.Nv, minimum=2))
+        s(self, "t_end", _num("t_end", self.t_end, positive=True))
+        s(self, "dt_out", _num("dt_out", self.dt_out, positive=True))
+        s(self, "realizations", _int("realizations", self.realizations, minimum=1))
+        s(self, "seed", _int("seed", self.seed, minimum=0))
+        s(self, "seed_power", _num("seed_power", self.seed_power, positive=True, allow_zero=True))
+        if self.dt is not None:
+            s(self, "dt", _num("dt", self.dt, positive=True))
+        if self.backend not in BACKENDS:
+            raise FlavomonInputError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.stepper not in STEPPERS:
+            raise FlavomonInputError(f"unknown stepper {self.stepper!r} (known: {', '.join(STEPPERS)})")
+        if self.psi_profile is not None:
+            p = np.asarray(self.psi_profile, dtype=float)
+            if p.shape != (self.Nv,) or not np.all(np.isfinite(p)):
+                raise FlavomonInputError(f"psi_profile must be {self.Nv} finite numbers (one per velocity node)")
+            s(self, "psi_profile", tuple(float(x) for x in p))
+        n = self.t_end / self.dt_out
+        if abs(n - round(n)) > 1e-9 * max(1.0, n) or round(n) < 1:
+            raise FlavomonInputError(f"t_end={self.t_end:g} must be a positive multiple of dt_out={self.dt_out:g}")
+        if self.dt is not None and self.dt > self.dt_out * (1 + 1e-12):
+            raise FlavomonInputError(f"dt={self.dt:g} must not exceed dt_out={self.dt_out:g}")
+
+    # -- derived --------------------------------------------------------------------------
+    @property
+    def n_out(self) -> int:
+        """Number of output intervals; outputs at t = 0, dt_out, ..., t_end."""
+        return int(round(self.t_end / self.dt_out))
+
+    @property
+    def steps_per_out(self) -> int:
+        target = DT_AUTO[self.stepper] if self.dt is None else self.dt
+        return max(1, int(math.ceil(self.dt_out / target - 1e-9)))
+
+    @property
+    def dt_used(self) -> float:
+        """The actual time step: ``dt_out / steps_per_out`` (<= requested dt)."""
+        return self.dt_out / self.steps_per_out
+
+    @property
+    def t(self) -> np.ndarray:
+        return self.dt_out * np.arange(self.n_out + 1)
+
+    def box(self) -> PeriodicBox:
+        return PeriodicBox(self.L, self.Nz)
+
+    def vgrid(self) -> VelocityGrid:
+        return VelocityGrid(self.Nv)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["psi_profile"] = None if self.psi_profile is None else list(self.psi_profile)
+        return d
+
+    def physics_dict(self) -> dict[str, Any]:
+        """Everything that changes the numbers (for resume checks); excludes the back-end."""
+        d = self.as_dict()
+        d.pop("backend")
+        return d
+
+
+def phase_order(n_max: int) -> np.ndarray:
+    """Mode numbers in the resolution-independent draw order 0, 1, -1, 2, -2, ..., n_max, -n_max."""
+    out = [0]
+    for j in range(1, n_max + 1):
+        out += [j, -j]
+    return np.asarray(out, dtype=int)
+
+
+def seeded_modes(Nz: int) -> np.ndarray:
+    """Boolean mask (FFT order) of the evolved and seeded modes: all Nz modes (Nyquist included)."""
+    return np.ones(Nz, dtype=bool)
+
+
+def seed_state(D_v: np.ndarray, config: QKEConfig, realization: int = 0, *, psi0_K: np.ndarray | None = None) -> np.ndarray:
+    r"""Initial state ``P`` (3, Nv, Nz) of realization ``realization``  [physics.md §4].
+
+    ``psi0_K`` (Nz, FFT order, :math:`\psi_0(z)=\sum_K\psi_{0,K}e^{iKz}`) replaces the random seed by a
+    user-supplied perturbation of :math:`\psi_0`; the v-profile still applies.
+    """
+    Nz, Nv = config.Nz, config.Nv
+    D_v = np.asarray(D_v, dtype=float)
+    if D_v.shape != (Nv,):
+        raise FlavomonInputError(f"D_v must have {Nv} values (one per velocity node), got shape {D_v.shape}")
+    if not np.all(np.isfinite(D_v)):
+        raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
+    keep = seeded_modes(Nz)
+    if psi0_K is None:
+        order = phase_order(Nz // 2)[:Nz]  # 0, 1, -1, ..., and for even Nz finally n = Nz/2 == -Nz/2
+        rng = np.random.default_rng(config.seed + realization)
+        phases = rng.uniform(0.0, 2.0 * np.pi, size=order.size)
+        psi0_K = np.zeros(Nz, dtype=complex)
+        psi0_K[order % Nz] = math.sqrt(config.seed_power) * np.exp(1j * phases)
+        if not config.seed_K0:
+            psi0_K[0] = 0.0
+    else:
+        psi0_K = np.asarray(psi0_K, dtype=complex)
+        if psi0_K.shape != (Nz,) or not np.all(np.isfinite(psi0_K)):
+            raise FlavomonInputError(f"psi0_K must be {Nz} finite complex numbers (FFT order)")
+        psi0_K = np.where(keep, psi0_K, 0.0)
+    psi0_z = np.fft.ifft(psi0_K) * Nz
+    prof = np.full(Nv, 0.5) if config.psi_profile is None else np.asarray(config.psi_profile)
+    P = np.empty((3, Nv, Nz))
+    psi = prof[:, None] * psi0_z[None, :]
+    P[0] = psi.real
+    P[1] = psi.imag
+    P[2] = D_v[:, None]
+    return P
