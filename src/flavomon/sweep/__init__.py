@@ -1,0 +1,34 @@
+"""Distribution sweeps on Dask: ``flavomon sweep CONFIG.toml [--scheduler ADDRESS] --out DIR``.
+
+A sweep is a grid or list of distributions (family parameters, folders of tables, SPECs)
+times methods (``modes``, ``qlt``, ``resonant``, ``qke``, ``signrule``); each point is one
+Dask task.  See ``docs/sweep.md``.
+
+Public API
+----------
+* :func:`load_config`, :func:`parse_config` -> :class:`SweepConfig` (validated; ``.points``)
+* :func:`run_sweep` -> :class:`SweepResult` (writes DIR/points/<id>.nc, DIR/sweep.nc, DIR/runs.jsonl)
+* :func:`combine_points`, :func:`by_parameter` (re-index sweep.nc by a family parameter)
+* :data:`METHODS`, :func:`register_method` (the method registry)
+"""
+
+from .config import DistributionPoint, SweepConfig, SweepPoint, load_config, parse_config
+from .engine import SweepResult, by_parameter, combine_points, execute_point, run_sweep
+from .methods import METHODS, Method, MethodOutput, register_method
+
+__all__ = [
+    "DistributionPoint",
+    "METHODS",
+    "Method",
+    "MethodOutput",
+    "SweepConfig",
+    "SweepPoint",
+    "SweepResult",
+    "by_parameter",
+    "combine_points",
+    "execute_point",
+    "load_config",
+    "parse_config",
+    "register_method",
+    "run_sweep",
+]

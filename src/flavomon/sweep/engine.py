@@ -1,0 +1,480 @@
+r"""The sweep engine: one Dask task per (distribution, method) point.
+
+Flow (client side, :func:`run_sweep`)::
+
+    config --> points --> skip those with DIR/points/<id>.nc --> submit the rest to Dask
+           --> as each finishes: write DIR/points/<id>.nc (or <id>.error.json), atomically
+           --> combine every point into DIR/sweep.nc  (+ the predictor comparison if the
+               sweep has a QKE reference and a predictor)
+
+Design choices (documented in docs/sweep.md):
+
+* **The client writes every file.**  Workers get the table *data* with the task and return a
+  small record (the final :math:`D_v`, gamma_max, ...), so a cluster needs no shared file
+  system, and a point file exists only once its result is safely on the client's disk.
+* **Restart = rerun.**  A point whose ``.nc`` exists is never recomputed (ids are content
+  hashes of distribution, method, options and Nv, so a changed option is a new point).  A
+  killed client loses only the points that were still running.  Failed points are tried
+  again on a rerun.
+* **Failures are data.**  A Python exception inside a point is caught on the worker and
+  returned as a record (message and traceback) — it is not retried, since it would fail
+  again.  A *worker* that dies (OOM, node loss, SIGKILL) is handled by Dask: its tasks are
+  rescheduled on the remaining workers, and ``retries`` more times if Dask gives up on them
+  (``KilledWorker``).
+* **QKE points** run all their realizations serially inside one task with ``workers=1``:
+  the ensemble is then bit-identical to ``flavomon qke`` with the same seed, and a sweep has
+  many more points than cores, so per-seed splitting would buy nothing but traffic.
+  QKE points are submitted with a higher priority so the long tasks start first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import xarray as xr
+
+from .._version import __version__
+from ..distributions import Distribution, from_spec, from_table
+from ..errors import FlavomonInputError
+from ..grids import VelocityGrid
+from ..io import provenance_attrs, read_dataset, write_dataset
+from .config import DistributionPoint, SweepConfig, SweepPoint, load_config
+from .methods import METHODS
+
+__all__ = ["SweepResult", "run_sweep", "execute_point", "combine_points", "POINTS_DIR"]
+
+POINTS_DIR = "points"
+_PRIORITY = {"qke": 10}  # long tasks first (longest-processing-time-first load balance)
+_SCALARS = ("gamma_max", "K_at_gamma_max", "power_peak", "power_peak_K", "D0_initial", "D0_final",
+            "runtime_s", "n_realizations")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Outcome of :func:`run_sweep`.
+
+    Attributes
+    ----------
+    out_dir : Path
+    dataset : xarray.Dataset
+        The combined ``sweep.nc``.
+    computed, skipped, failed : tuple of str
+        Point ids computed in this run (successfully or not), found finished on disk, and
+        failed in this run.
+    wall_s : float
+        Wall time of this run (connect + compute + combine).
+    """
+
+    out_dir: Path
+    dataset: xr.Dataset
+    computed: tuple[str, ...]
+    skipped: tuple[str, ...]
+    failed: tuple[str, ...]
+    wall_s: float
+
+
+# ----------------------------------------------------------------------------------------
+# worker side
+# ----------------------------------------------------------------------------------------
+def _build_distribution(d: DistributionPoint) -> Distribution:
+    if d.family == "table":
+        return from_table(np.array(d.table_v), np.array(d.table_D), name=d.table, spec=d.table_path or d.table)
+    assert d.spec is not None
+    return from_spec(d.spec)
+
+
+def execute_point(point: SweepPoint, command: str) -> dict[str, Any]:
+    """Run one point (on a Dask worker) and return a small, picklable record.
+
+    Never raises for an error of the physics or its input: the record then has
+    ``status == "failed"`` with the message and the traceback.
+    """
+    t0 = time.perf_counter()
+    rec: dict[str, Any] = {"point_id": point.point_id, "worker": f"{socket.gethostname()}:{os.getpid()}"}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            dist = _build_distribution(point.distribution)
+            grid = VelocityGrid(point.Nv)
+            D_init = dist.on_grid(grid.v)
+            out = METHODS[point.method].run(dist, grid, point.options, command)
+        D_fin, D_std = out.D_final, out.D_final_std
+        if D_fin is not None and out.v is not None and (
+            len(out.v) != len(grid.v) or np.max(np.abs(np.asarray(out.v) - grid.v)) > 1e-12
+        ):
+            # a method on another grid: linear interpolation onto the common grid (recorded)
+            D_fin = np.interp(grid.v, out.v, D_fin)
+            D_std = None if D_std is None else np.interp(grid.v, out.v, D_std)
+            out.attrs["interpolated_from_Nv"] = len(out.v)
+        nan_v = np.full(grid.v.shape, np.nan)
+        rec.update(
+            status="ok",
+            v=np.asarray(grid.v),
+            w=np.asarray(grid.w),
+            D_initial=D_init,
+            D_final=nan_v if D_fin is None else np.asarray(D_fin, dtype=float),
+            D_final_std=nan_v if D_std is None else np.asarray(D_std, dtype=float),
+            D0_initial=float(np.sum(grid.w * D_init)),
+            D0_final=float("nan") if D_fin is None else float(np.sum(grid.w * D_fin)),
+            gamma_max=float(out.gamma_max),
+            K_at_gamma_max=float(out.K_at_gamma_max),
+            power_peak=float(out.power_peak),
+            power_peak_K=float(out.power_peak_K),
+            n_realizations=int(out.n_realizations),
+            attrs=dict(out.attrs),
+            warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+        )
+    except Exception as e:  # noqa: BLE001 - failures are data (one bad point must not stop a sweep)
+        msg = str(e).splitlines()[0] if str(e) else ""
+        rec.update(status="failed", error=f"{type(e).__name__}: {msg}", traceback=traceback.format_exc())
+    rec["runtime_s"] = time.perf_counter() - t0
+    return rec
+
+
+# ----------------------------------------------------------------------------------------
+# client side: files
+# ----------------------------------------------------------------------------------------
+def _atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _point_attrs(point: SweepPoint) -> dict[str, Any]:
+    d = point.distribution
+    return {
+        "point_id": point.point_id,
+        "method": point.method,
+        "label": d.label,
+        "family": d.family,
+        "table": d.table,
+        "params": json.dumps(dict(d.params), sort_keys=True),
+        "options": json.dumps(dict(point.options), sort_keys=True),
+    }
+
+
+def point_dataset(point: SweepPoint, rec: Mapping[str, Any], command: str) -> xr.Dataset:
+    """The small per-point dataset ``DIR/points/<id>.nc`` built from a worker's record."""
+    v = rec["v"]
+    ds = xr.Dataset(
+        {
+            "w": ("v", rec["w"]),
+            "D_initial": ("v", rec["D_initial"]),
+            "D_final": ("v", rec["D_final"]),
+            "D_final_std": ("v", rec["D_final_std"]),
+            **{k: ((), rec[k]) for k in _SCALARS},
+        },
+        coords={"v": v},
+    )
+    ds["D_final_std"].attrs["long_name"] = "std over realizations (QKE only)"
+    ds["runtime_s"].attrs["units"] = "s (wall time of the task on its worker)"
+    ds.attrs.update(
+        provenance_attrs(
+            distribution=point.distribution.label,
+            config={"method": point.method, "options": dict(point.options), "Nv": point.Nv},
+            command=command,
+        )
+    )
+    ds.attrs.update(_point_attrs(point))
+    ds.attrs["status"] = "ok"
+    ds.attrs["worker"] = rec.get("worker", "")
+    ds.attrs["warnings"] = json.dumps(rec.get("warnings", []))
+    ds.attrs["method_attrs"] = json.dumps(rec.get("attrs", {}), default=str)
+    return ds
+
+
+def _store(point: SweepPoint, rec: Mapping[str, Any], pdir: Path, command: str) -> None:
+    nc, err = pdir / f"{point.point_id}.nc", pdir / f"{point.point_id}.error.json"
+    if rec.get("status") == "ok":
+        write_dataset(point_dataset(point, rec, command), nc)
+        with contextlib.suppress(FileNotFoundError):
+            err.unlink()
+    else:
+        info = {
+            **_point_attrs(point),
+            "error": rec.get("error", "unknown error"),
+            "traceback": rec.get("traceback", ""),
+            "worker": rec.get("worker", ""),
+            "runtime_s": rec.get("runtime_s", float("nan")),
+            "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        _atomic_text(err, json.dumps(info, indent=2) + "\n")
+
+
+def combine_points(config: SweepConfig, out_dir: str | Path, *, command: str | None = None) -> xr.Dataset:
+    """Gather every point of ``config`` from ``DIR/points`` into one dataset (``sweep.nc``).
+
+    Dimension ``point`` (one per distribution x method) with coordinates ``point_id``,
+    ``method``, ``distribution`` (label), ``family``, ``table`` and ``param_<name>`` for each
+    family parameter (NaN where it does not apply); dimension ``v`` (the common
+    Gauss–Legendre grid) with ``w``.  ``status`` is "ok", "failed" or "missing".
+    """
+    pdir = Path(out_dir) / POINTS_DIR
+    points = config.points
+    grid = VelocityGrid(config.Nv)
+    nP, nv = len(points), config.Nv
+    arr = {k: np.full((nP, nv), np.nan) for k in ("D_initial", "D_final", "D_final_std")}
+    sca = {k: np.full(nP, np.nan) for k in _SCALARS}
+    status, error, warn = [], [], []
+    for i, p in enumerate(points):
+        nc, ej = pdir / f"{p.point_id}.nc", pdir / f"{p.point_id}.error.json"
+        if nc.exists():
+            ds = read_dataset(nc)
+            for k in arr:
+                arr[k][i] = np.asarray(ds[k])
+            for k in sca:
+                sca[k][i] = float(ds[k])
+            status.append("ok")
+            error.append("")
+            warn.append("; ".join(json.loads(ds.attrs.get("warnings", "[]"))))
+        elif ej.exists():
+            info = json.loads(ej.read_text())
+            status.append("failed")
+            error.append(str(info.get("error", "")))
+            warn.append("")
+            sca["runtime_s"][i] = float(info.get("runtime_s", np.nan))
+        else:
+            status.append("missing")
+            error.append("")
+            warn.append("")
+    D0_ref = np.where(np.abs(sca["D0_initial"]) > 0, np.abs(sca["D0_initial"]), 1.0)
+    pnames = sorted({k for d in config.distributions for k in d.params})
+    coords: dict[str, Any] = {
+        "point": np.arange(nP),
+        "point_id": ("point", [p.point_id for p in points]),
+        "method": ("point", [p.method for p in points]),
+        "distribution": ("point", [p.distribution.label for p in points]),
+        "family": ("point", [p.distribution.family for p in points]),
+        "table": ("point", [p.distribution.table for p in points]),
+        "v": grid.v,
+    }
+    for n in pnames:
+        coords[f"param_{n}"] = ("point", [float(p.distribution.params.get(n, np.nan)) for p in points])
+    data: dict[str, Any] = {
+        "w": ("v", grid.w),
+        **{k: (("point", "v"), a) for k, a in arr.items()},
+        **{k: ("point", a) for k, a in sca.items()},
+        "D0_drift": ("point", (sca["D0_final"] - sca["D0_initial"]) / D0_ref),
+        "status": ("point", status),
+        "error": ("point", error),
+        "warnings": ("point", warn),
+    }
+    out = xr.Dataset(data, coords=coords)
+    out["D_final"].attrs["long_name"] = "final box-averaged D_v (QKE: ensemble mean); NaN for 'modes'"
+    out["D0_drift"].attrs["long_name"] = (
+        "(D0_final - D0_initial)/|D0_initial|; conserved by QKE and full QLT [F2 eq. 13], "
+        "not by resonant QLT or the sign rule (the flipped lepton number goes into flavomons, physics.md §6)"
+    )
+    out["gamma_max"].attrs["long_name"] = "largest growth rate of the initial distribution"
+    out["runtime_s"].attrs["units"] = "s (per point, on its worker)"
+    out.attrs.update(
+        provenance_attrs(
+            distribution=f"sweep {config.name}: {len(config.distributions)} distributions",
+            config=config.as_dict(),
+            command=command,
+        )
+    )
+    out.attrs["n_ok"] = int(status.count("ok"))
+    out.attrs["n_failed"] = int(status.count("failed"))
+    out.attrs["n_missing"] = int(status.count("missing"))
+    return out
+
+
+def by_parameter(ds: xr.Dataset, *, method: str, param: str, family: str | None = None) -> xr.Dataset:
+    """The points of one method (and family) re-indexed by a family parameter.
+
+    ``by_parameter(ds, method="qlt", param="a")["D_final"]`` has dims ``(a, v)``.
+    """
+    sel = ds["method"].values == method
+    if family is not None:
+        sel &= ds["family"].values == family
+    name = f"param_{param}"
+    if name not in ds.coords:
+        raise FlavomonInputError(f"sweep has no parameter {param!r}")
+    sub = ds.isel(point=np.flatnonzero(sel & np.isfinite(ds[name].values)))
+    return sub.swap_dims(point=name).rename({name: param}).sortby(param)
+
+
+# ----------------------------------------------------------------------------------------
+# client side: Dask
+# ----------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _connect(scheduler: str | None, n_workers: int) -> Iterator[Any]:
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise FlavomonInputError(f"cannot connect to the Dask scheduler at {scheduler}: {e}") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    import logging
+
+    cluster = LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # a free port: the scheduler always serves HTTP (health routes)
+        silence_logs=logging.ERROR,
+    )
+    try:
+        client = Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def _prepare_out(out: str | os.PathLike) -> Path:
+    p = Path(out)
+    if str(out) == "":
+        raise FlavomonInputError("--out: empty output directory")
+    if p.exists() and not p.is_dir():
+        raise FlavomonInputError(f"--out {p} exists and is not a directory")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not p.exists():
+        if not parent.is_dir():
+            raise FlavomonInputError(f"--out {p}: directory {parent} does not exist")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise FlavomonInputError(f"--out {p}: directory {parent} is not writable")
+    elif not os.access(p, os.W_OK | os.X_OK):
+        raise FlavomonInputError(f"--out {p} is not writable")
+    return p
+
+
+def _default_command() -> str:
+    import shlex
+
+    return " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).name, *sys.argv[1:]])
+
+
+def run_sweep(
+    config: SweepConfig | str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    command: str | None = None,
+    predictors: bool = True,
+) -> SweepResult:
+    """Run a sweep on Dask and write ``DIR/points/*.nc``, ``DIR/sweep.nc`` and ``DIR/runs.jsonl``.
+
+    Parameters
+    ----------
+    config : SweepConfig or path to a TOML file
+    out : path
+        Output folder (created; its parent must exist).
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``); default: a LocalCluster
+        of ``workers`` single-threaded processes on this machine.
+    workers : int, optional
+        LocalCluster size (default: the config's ``[sweep] workers``, 2).
+    progress : bool, optional
+        Progress bar over points on stderr (default: when stderr is a terminal).
+    predictors : bool
+        Also run the final-state predictor comparison when the sweep has ``qke`` and at
+        least one of ``qlt``, ``resonant``, ``signrule``.
+    """
+    t_start = time.perf_counter()
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    cfg = config if isinstance(config, SweepConfig) else load_config(config)
+    out_dir = _prepare_out(out)
+    command = command or _default_command()
+    out_dir.mkdir(exist_ok=True)
+    pdir = out_dir / POINTS_DIR
+    pdir.mkdir(exist_ok=True)
+
+    points = cfg.points
+    skipped = [p.point_id for p in points if (pdir / f"{p.point_id}.nc").exists()]
+    todo = [p for p in points if p.point_id not in set(skipped)]
+    computed: list[str] = []
+    failed: list[str] = []
+    where = scheduler or f"LocalCluster({workers or cfg.workers} processes x 1 thread)"
+    if todo:
+        from dask.distributed import as_completed
+        from tqdm import tqdm
+
+        with _connect(scheduler, workers or cfg.workers) as client:
+            token = uuid.uuid4().hex[:8]
+            futures = {}
+            for p in todo:
+                f = client.submit(
+                    execute_point,
+                    p,
+                    f"{command} [point {p.point_id}]",
+                    key=f"flavomon-{p.point_id}-{token}",
+                    retries=cfg.retries,
+                    priority=_PRIORITY.get(p.method, 0),
+                    pure=False,
+                )
+                futures[f] = p
+            disable = (not sys.stderr.isatty()) if progress is None else not progress
+            with tqdm(total=len(todo), desc=f"sweep {cfg.name}", unit="pt", file=sys.stderr,
+                      disable=disable) as bar:
+                for fut in as_completed(futures):
+                    p = futures[fut]
+                    try:
+                        rec = fut.result()
+                    except Exception as e:  # noqa: BLE001 - e.g. KilledWorker after all retries
+                        rec = {
+                            "status": "failed",
+                            "error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
+                            "traceback": "".join(traceback.format_exception(e)),
+                        }
+                    _store(p, rec, pdir, command)
+                    computed.append(p.point_id)
+                    if rec.get("status") != "ok":
+                        failed.append(p.point_id)
+                    bar.update(1)
+                    bar.set_postfix_str(f"{len(failed)} failed", refresh=False)
+                    fut.release()
+    ds = combine_points(cfg, out_dir, command=command)
+    write_dataset(ds, out_dir / "sweep.nc")
+    if predictors and "qke" in cfg.methods and {"qlt", "resonant", "signrule"} & set(cfg.methods):
+        from ..workflows.predictors import run_predictors
+
+        run_predictors(ds, out_dir=out_dir, command=command)
+    wall = time.perf_counter() - t_start
+    log = {
+        "started": started,
+        "wall_s": round(wall, 3),
+        "cluster": where,
+        "flavomon_version": __version__,
+        "n_points": len(points),
+        "computed": computed,
+        "skipped": skipped,
+        "failed": failed,
+    }
+    with (out_dir / "runs.jsonl").open("a") as fh:
+        fh.write(json.dumps(log) + "\n")
+    return SweepResult(out_dir, ds, tuple(computed), tuple(skipped), tuple(failed), wall)
