@@ -264,6 +264,13 @@ def _qlt_like(resonant: bool) -> RunFn:
             # (it overshoots near band edges, physics.md §9 Table E): keep it out of gamma_max
             out.attrs["gamma_max_eq26"] = out.gamma_max
             out.gamma_max = out.K_at_gamma_max = float("nan")
+            if "D_final_state" in ds.variables:
+                # the predictor is resonant QLT's t -> infinity state (F2 Fig. 1's grey curve),
+                # not the dynamics at t_end, which has not finished where the growth is slow
+                out.attrs["D_at_t_end_L1_from_final_state"] = float(
+                    np.sum(np.asarray(ds["w"]) * np.abs(out.D_final - np.asarray(ds["D_final_state"])))
+                )
+                out.D_final = np.asarray(ds["D_final_state"], dtype=float)
         return out
 
     return run

@@ -18,7 +18,7 @@ from ..distributions import from_spec
 from ..errors import FlavomonInputError
 from ..io import check_output_path, write_dataset
 from ..io.qlt import qlt_dataset
-from ..qlt import QLTConfig, run_qlt_solver
+from ..qlt import QLTConfig, resonant_final_state, run_qlt_solver
 
 __all__ = ["run_qlt"]
 
@@ -76,6 +76,22 @@ def run_qlt(
             f"distribution {dist.spec} has no unstable flavor mode on the grid: nothing to evolve"
         )
     ds = qlt_dataset(res, distribution=dist.spec, command=command)
+    if resonant:
+        # the t -> infinity prediction of resonant QLT (F2's grey curve) beside the dynamics,
+        # which at a finite t_end has not finished where the resonant growth is slow
+        fs = resonant_final_state(
+            dist, Nv=Nv, n_K=n_K, k_min=k_min, k_max=k_max, seed_power=seed_power, L=L
+        )
+        ds["D_final_state"] = (("v",), fs.D_final, {
+            "long_name": "final state of resonant QLT (t -> infinity) [F2 eqs. 27-29, physics.md §6]",
+        })
+        ds["flipped"] = (("v",), fs.flipped.astype("int8"), {
+            "long_name": "1 where resonant QLT flips D_v to 0 (resonant edges of unstable bands)",
+        })
+        ds["power_final_state"] = (("K",), fs.power_final, {
+            "long_name": "final |psi_0K|^2 per box mode of resonant QLT (t -> infinity)",
+        })
+        ds.attrs["resonant_invariant_error"] = float(fs.invariant_error)
     if out is not None:
         write_dataset(ds, out)
     return ds
