@@ -63,7 +63,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--modes-n-K", dest="modes_n_K", type=int, default=None,
                    help=f"K points of the linear analysis (default {DEFAULT.modes_n_K})")
     p.add_argument("--seed", type=int, default=None, help=f"first QKE seed (default {DEFAULT.seed})")
-    p.add_argument("--backend", choices=("numpy", "jax"), default=None, help="QKE back-end (default numpy)")
+    p.add_argument("--backend", choices=("numpy", "jax"), default=None, help="QKE back-end (default jax where installed, else numpy)")
     p.add_argument("--workers", type=int, default=None,
                    help="QKE worker processes (default: all cores; results do not depend on it)")
     p.add_argument("--checkpoint-every", dest="qke_checkpoint_every", type=float, default=None, metavar="SECONDS",
