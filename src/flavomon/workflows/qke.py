@@ -83,7 +83,7 @@ def run_qke(
     prog_cm = None
     cb = None
     if progress:
-        from ..cli._progress import SimTimeProgress
+        from ._progress import SimTimeProgress
 
         prog_cm = SimTimeProgress(config.realizations * config.t_end, desc=f"qke {dist.name}")
         cb = prog_cm.__enter__()

@@ -62,7 +62,7 @@ def run_qlt(
     prog_cm = None
     cb = None
     if progress:
-        from ..cli._progress import SimTimeProgress
+        from ._progress import SimTimeProgress
 
         prog_cm = SimTimeProgress(config.t_end, desc=f"qlt {dist.name}")
         cb = prog_cm.__enter__()

@@ -1,6 +1,6 @@
 """Progress display for long runs (simulated time, steps/s, ETA), built on tqdm.
 
-Numerics take a plain ``progress(t_done, info)`` callback; this module turns it into a bar.
+Used by the workflows (and so by the CLI). Numerics take a plain ``progress(t_done, info)`` callback; this module turns it into a bar.
 The bar is written to stderr and disabled when stderr is not a terminal unless forced.
 """
 
