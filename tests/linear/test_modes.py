@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from flavomon.distributions import benchmark, from_file, from_table, isotropic, shallow
+from flavomon.distributions import benchmark, from_file, isotropic, shallow
 from flavomon.linear import (
     I_n,
     det_D,

@@ -21,8 +21,8 @@ from scipy.optimize import brentq, fsolve, minimize_scalar
 
 from ..distributions import from_spec
 from ..errors import FlavomonInputError
-from .dielectric import Dielectric, gauss_legendre, get_dielectric, rate_scale
-from .roots import GAMMA_TOL, Window, default_window, find_modes, newton_det_D
+from .dielectric import Dielectric, get_dielectric, rate_scale
+from .roots import Window, default_window, find_modes, newton_det_D
 
 __all__ = ["UnstableBand", "WeakGrowth", "growth_rate_max", "unstable_bands", "weak_growth_rate", "band_scan_K"]
 
@@ -112,7 +112,6 @@ def _refine_max(de: Dielectric, Ks: np.ndarray, Om_col: np.ndarray, i: int, lo: 
 
 
 def _analyse_bands(de: Dielectric, Ks: np.ndarray, Omega: np.ndarray, kind: np.ndarray) -> list[UnstableBand]:
-    nK = Ks.size
     bands: list[UnstableBand] = []
     for j in range(Omega.shape[1]):
         u = kind[:, j] == "unstable"

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import as_int as _int, as_number as _num
 from ..errors import FlavomonInputError
 from ..grids import PeriodicBox, VelocityGrid
 from .steppers import STEPPERS
@@ -42,28 +43,6 @@ DT_AUTO = {"bm4": 0.5, "strang": 0.1}
 """Target step of ``dt=None`` per stepper (the actual dt divides ``dt_out``)."""
 
 BACKENDS = ("numpy", "jax")
-
-
-def _num(name: str, x: Any, *, positive: bool = False, allow_zero: bool = False) -> float:
-    if isinstance(x, bool):
-        raise FlavomonInputError(f"{name} must be a number, got {x!r}")
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        raise FlavomonInputError(f"{name} must be a number, got {x!r}") from None
-    if not math.isfinite(f):
-        raise FlavomonInputError(f"{name} must be finite, got {x!r}")
-    if positive and not (f > 0 or (allow_zero and f == 0)):
-        raise FlavomonInputError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {x!r}")
-    return f
-
-
-def _int(name: str, x: Any, *, minimum: int) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise FlavomonInputError(f"{name} must be an integer, got {x!r}")
-    if x < minimum:
-        raise FlavomonInputError(f"{name} must be >= {minimum}, got {x}")
-    return int(x)
 
 
 @dataclass(frozen=True)
@@ -107,7 +86,7 @@ class QKEConfig:
         s(self, "dt_out", _num("dt_out", self.dt_out, positive=True))
         s(self, "realizations", _int("realizations", self.realizations, minimum=1))
         s(self, "seed", _int("seed", self.seed, minimum=0))
-        s(self, "seed_power", _num("seed_power", self.seed_power, positive=True, allow_zero=True))
+        s(self, "seed_power", _num("seed_power", self.seed_power, nonneg=True))
         if self.dt is not None:
             s(self, "dt", _num("dt", self.dt, positive=True))
         if self.backend not in BACKENDS:

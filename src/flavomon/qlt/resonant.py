@@ -371,7 +371,7 @@ def run_resonant_qlt(dist: Distribution | str, config: Any, *, progress: Callabl
     jj = np.array([jmap[int(j)] for j in br.j])
     P0 = dens * float(config.seed_power) * br.proj
     sgn = np.sign(D_ini[nodes])
-    nn, nb = nodes.size, br.j.size
+    nn = nodes.size
 
     def rhs(t: float, y: np.ndarray) -> np.ndarray:
         Dn = sgn * np.exp(y[:nn])

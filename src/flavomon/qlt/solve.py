@@ -74,6 +74,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..distributions import Distribution, from_spec
+from .._validate import as_int as _int, as_number as _num
 from ..errors import FlavomonInputError, PhysicsWarning
 from ..grids import VelocityGrid
 from .equations import GridState, coupling_kernel, projection_factor
@@ -86,30 +87,6 @@ POWER_NORMALIZATION = (
     "the normalisation of qke.nc power; spectral density P(K) = L/(2 pi) * power; each K grid point "
     "(spacing dk) stands for L*dk/(2 pi) box modes [physics.md §1, §5]"
 )
-
-
-def _num(name: str, x: Any, *, positive: bool = False, nonneg: bool = False) -> float:
-    if isinstance(x, bool):
-        raise FlavomonInputError(f"{name} must be a number, got {x!r}")
-    try:
-        y = float(x)
-    except (TypeError, ValueError):
-        raise FlavomonInputError(f"{name} must be a number, got {x!r}") from None
-    if not math.isfinite(y):
-        raise FlavomonInputError(f"{name} must be finite, got {x!r}")
-    if positive and y <= 0:
-        raise FlavomonInputError(f"{name} must be positive, got {x!r}")
-    if nonneg and y < 0:
-        raise FlavomonInputError(f"{name} must be non-negative, got {x!r}")
-    return y
-
-
-def _int(name: str, x: Any, lo: int) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise FlavomonInputError(f"{name} must be an integer, got {x!r}")
-    if x < lo:
-        raise FlavomonInputError(f"{name} must be >= {lo}, got {x}")
-    return int(x)
 
 
 @dataclass(frozen=True)
@@ -169,8 +146,8 @@ class QLTConfig:
     max_steps: int = 200_000
 
     def __post_init__(self) -> None:
-        _int("Nv", self.Nv, 4)
-        _int("n_K", self.n_K, 2)
+        _int("Nv", self.Nv, minimum=4)
+        _int("n_K", self.n_K, minimum=2)
         kmin = _num("k_min", self.k_min)
         kmax = _num("k_max", self.k_max)
         if kmax <= kmin:
@@ -190,9 +167,9 @@ class QLTConfig:
         _num("gamma_stop", self.gamma_stop, positive=True)
         _num("dt_max", self.dt_max, positive=True)
         _num("scan_fraction", self.scan_fraction, positive=True)
-        _int("max_steps", self.max_steps, 1)
+        _int("max_steps", self.max_steps, minimum=1)
         if self.eig_stride is not None:
-            _int("eig_stride", self.eig_stride, 1)
+            _int("eig_stride", self.eig_stride, minimum=1)
         if self.psi_profile is not None and not callable(self.psi_profile):
             try:
                 prof = tuple(float(x) for x in np.asarray(self.psi_profile, dtype=float).ravel())

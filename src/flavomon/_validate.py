@@ -1,0 +1,38 @@
+"""Checked conversion of user-supplied numbers: one-line :class:`FlavomonInputError` naming the input."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .errors import FlavomonInputError
+
+__all__ = ["as_number", "as_int"]
+
+
+def as_number(name: str, x: Any, *, positive: bool = False, nonneg: bool = False) -> float:
+    """``float(x)``, finite, and ``> 0`` (``positive``) or ``>= 0`` (``nonneg``) if asked."""
+    if isinstance(x, bool):
+        raise FlavomonInputError(f"{name} must be a number, got {x!r}")
+    try:
+        y = float(x)
+    except (TypeError, ValueError):
+        raise FlavomonInputError(f"{name} must be a number, got {x!r}") from None
+    if not math.isfinite(y):
+        raise FlavomonInputError(f"{name} must be finite, got {x!r}")
+    if positive and y <= 0:
+        raise FlavomonInputError(f"{name} must be > 0, got {x!r}")
+    if nonneg and y < 0:
+        raise FlavomonInputError(f"{name} must be >= 0, got {x!r}")
+    return y
+
+
+def as_int(name: str, x: Any, *, minimum: int) -> int:
+    """``int(x)`` for a true integer ``x >= minimum``."""
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise FlavomonInputError(f"{name} must be an integer, got {x!r}")
+    if x < minimum:
+        raise FlavomonInputError(f"{name} must be >= {minimum}, got {x}")
+    return int(x)
