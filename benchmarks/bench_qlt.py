@@ -8,7 +8,8 @@ Reports the median wall time of ``run_qlt_solver`` over ``--repeats`` runs per a
 <= 1 s, issue 4), and, side by side in the same run, the cost of the QKE box ensemble it
 replaces: one QKE realization is timed to ``t = --qke-t`` and extrapolated linearly to
 20 realizations x t = 500 (the full ensemble takes ~30 min per a on one core; pass
-``--qke-t 500 --qke-realizations 20`` to time it for real).  BLAS is pinned to one thread
+``--qke-t 500 --qke-realizations 20 --qke-backend jax --qke-workers 2`` to time the real
+ensemble, as ``flavomon reproduce --full`` runs it).  BLAS is pinned to one thread
 before numpy is imported.
 """
 
@@ -28,14 +29,14 @@ from flavomon.distributions import benchmark  # noqa: E402
 from flavomon.qlt import QLTConfig, run_qlt_solver  # noqa: E402
 
 
-def time_qke(a: float, t_end: float, realizations: int) -> float | None:
+def time_qke(a: float, t_end: float, realizations: int, backend: str = "numpy", workers: int = 1) -> float | None:
     try:
         from flavomon.qke import QKEConfig, run_ensemble
     except ImportError:
         return None
-    cfg = QKEConfig(t_end=t_end, realizations=realizations)
+    cfg = QKEConfig(t_end=t_end, realizations=realizations, backend=backend)
     t0 = time.perf_counter()
-    run_ensemble(benchmark(a), cfg, workers=1)
+    run_ensemble(benchmark(a), cfg, workers=workers)
     return time.perf_counter() - t0
 
 
@@ -44,17 +45,20 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--qke-t", type=float, default=20.0)
     ap.add_argument("--qke-realizations", type=int, default=1)
+    ap.add_argument("--qke-backend", choices=("numpy", "jax"), default="numpy")
+    ap.add_argument("--qke-workers", type=int, default=1)
+    ap.add_argument("--a", default="0.9,0.7,0.5", help="comma-separated a values")
     args = ap.parse_args()
     run_qlt_solver(benchmark(0.9), QLTConfig(t_end=20.0))  # warm-up (imports, caches)
     print(f"{'a':>4} {'QLT median [s]':>15} {'min':>7} {'max':>7} {'steps':>6} {'D0 drift':>9} {'QKE ens. [s]':>13} {'ratio':>8}")
-    for a in (0.9, 0.7, 0.5):
+    for a in (float(x) for x in args.a.split(",")):
         ts = []
         for _ in range(args.repeats):
             t0 = time.perf_counter()
             r = run_qlt_solver(benchmark(a), QLTConfig())
             ts.append(time.perf_counter() - t0)
         med = statistics.median(ts)
-        tq = time_qke(a, args.qke_t, args.qke_realizations)
+        tq = time_qke(a, args.qke_t, args.qke_realizations, args.qke_backend, args.qke_workers)
         if tq is not None:
             tq_full = tq * (500.0 / args.qke_t) * (20 / args.qke_realizations)
             qs, ratio = f"{tq_full:13.0f}", f"{tq_full / med:8.0f}"
