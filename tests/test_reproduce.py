@@ -369,7 +369,7 @@ def test_report_equals_separate_workflow_runs(reduced_run, tmp_path):
     # a different worker count on purpose: the ensemble must not depend on it (issue 3)
     assert main(["qke", *spec, "--L", repr(cfg.L), "--Nz", str(cfg.Nz), "--Nv", str(cfg.Nv),
                  "--t-end", repr(cfg.t_end), "--dt-out", repr(cfg.dt_out), "--realizations", str(cfg.realizations),
-                 "--seed", str(cfg.seed), "--seed-power", repr(cfg.seed_power), "--workers", "2",
+                 "--seed", str(cfg.seed), "--seed-power", repr(cfg.seed_power), "--workers", "2", "--backend", cfg.backend,
                  "--out", str(tmp_path / "qke.nc"), "--no-progress"]) == 0
     qlt_args = [*spec, "--Nv", str(cfg.Nv), "--n-K", str(cfg.qlt_n_K), "--k-min", repr(cfg.k_min),
                 "--k-max", repr(cfg.k_max), "--t-end", repr(cfg.t_end), "--dt-out", repr(cfg.dt_out),
