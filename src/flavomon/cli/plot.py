@@ -37,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
             from ..plotting.modes import plot_modes
         except ImportError:
             raise FlavomonInputError(f"{args.file} is a modes file but flavomon.plotting.modes is not available") from None
-        fig, ax = plt.subplots(figsize=(6, 4))
-        plot_modes(ds, ax)
+        fig = plot_modes(ds)  # its own three panels: Re Omega, Im Omega, Re Z
     elif "D" in ds and "power" in ds:
         from ..plotting.evolution import plot_overview
 

@@ -1,0 +1,22 @@
+"""`flavomon plot FILE.nc` draws every file type flavomon writes (modes, qlt; qke in tests/qke)."""
+
+from flavomon.cli.main import main
+
+
+def test_plot_modes_and_qlt_files(tmp_path, capsys):
+    m = tmp_path / "m.nc"
+    assert main(["modes", "--distribution", "benchmark:a=0.9", "--K-min", "-2", "--K-max", "0",
+                 "--n-K", "21", "--out", str(m)]) == 0
+    assert main(["plot", str(m), "--out", str(tmp_path / "m.png")]) == 0
+    q = tmp_path / "q.nc"
+    assert main(["qlt", "--distribution", "benchmark:a=0.9", "--Nv", "24", "--n-K", "40", "--t-end", "20",
+                 "--out", str(q), "--no-progress"]) == 0
+    assert main(["plot", str(q), "--out", str(tmp_path / "q.png")]) == 0
+    # a PNG starts with its 8-byte signature: the figures were really written
+    for name in ("m.png", "q.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # not a flavomon file: one-line error, exit 2
+    bad = tmp_path / "bad.nc"
+    bad.write_bytes(b"not netcdf")
+    assert main(["plot", str(bad)]) == 2
+    assert "error" in capsys.readouterr().err
