@@ -35,6 +35,7 @@ __all__ = [
 
 
 def _jsonable(x: Any) -> Any:
+    """A JSON-serialisable copy of ``x`` (dicts, sequences, numpy scalars/arrays, complex as [re, im])."""
     if isinstance(x, Mapping):
         return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
@@ -47,6 +48,8 @@ def _jsonable(x: Any) -> Any:
         return str(x)
     if isinstance(x, (str, int, float, bool)) or x is None:
         return x
+    if isinstance(x, complex):
+        return [x.real, x.imag]
     if hasattr(x, "__dataclass_fields__"):
         import dataclasses
 

@@ -15,26 +15,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from . import provenance_attrs
+from ._netcdf import _jsonable as _plain
 
 __all__ = ["qlt_dataset"]
-
-
-def _plain(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, complex):
-        return [x.real, x.imag]
-    return x
 
 
 def qlt_dataset(result: Any, *, distribution: str, command: str | None = None) -> xr.Dataset:
