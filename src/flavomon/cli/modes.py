@@ -14,8 +14,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Find every root of the dispersion relation [F2 eq. 22] on a K grid and write modes.nc.",
     )
     p.add_argument("--distribution", required=True, metavar="SPEC", help="benchmark:a=0.9 | shallow:a=0.95 | isotropic:D0=1 | PATH.csv | PATH.npz")
-    p.add_argument("--K-min", type=float, default=-2.5, dest="K_min", help="smallest K (default -2.5)")
-    p.add_argument("--K-max", type=float, default=1.0, dest="K_max", help="largest K (default 1.0)")
+    p.add_argument("--K-min", type=float, default=None, dest="K_min",
+                   help="smallest K (default: automatic, -D1 - (2*int|D|dv + 1), which holds every unstable band)")
+    p.add_argument("--K-max", type=float, default=None, dest="K_max",
+                   help="largest K (default: automatic, -D1 + (2*int|D|dv + 1))")
     p.add_argument("--n-K", type=int, default=351, dest="n_K", help="number of K points (default 351)")
     p.add_argument("--Nv", type=int, default=None, help="discrete route on an Nv-node Gauss-Legendre grid (default: continuum)")
     p.add_argument("--out", required=True, help="output netCDF file (modes.nc)")

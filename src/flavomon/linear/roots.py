@@ -415,6 +415,10 @@ def classify(Omega: np.ndarray, gamma_tol: float = GAMMA_TOL) -> np.ndarray:
     return out
 
 
+SEED_DK = 0.1
+"""Largest seed spacing in K, in units of the rate scale :math:`A=\\int|D_v|dv`."""
+
+
 def _validate_K(K: Any) -> np.ndarray:
     try:
         Ka = np.atleast_1d(np.asarray(K, dtype=float))
@@ -487,7 +491,11 @@ def find_modes(
         win = Window(win.re_min, win.re_max, max(win.im_min, -GAMMA_TOL), win.im_max)
     nK = Ks.size
     if n_seed is None:
-        n_seed = max(2, int(np.ceil(nK / 25)) + 1)
+        # seeds every 25 grid points, and at most SEED_DK * A apart in K (A = int |D| dv sets the K
+        # scale of the branch structure): continuation alone cannot bridge a coarse grid across
+        # branch points, so a sparse wide grid would otherwise miss whole bands
+        span = float(Ks[-1] - Ks[0])
+        n_seed = max(2, int(np.ceil(nK / 25)) + 1, int(np.ceil(span / (SEED_DK * rate_scale(dist)))) + 1)
     seed_idx = np.unique(np.round(np.linspace(0, nK - 1, min(n_seed, nK))).astype(int))
     grid = gauss_legendre(Nv) if Nv is not None else None
     seed_roots = _seed_roots(de, dist, Ks[seed_idx], win, n_eig=n_eig, discrete_grid=grid, vp_max=max_im_vp)
