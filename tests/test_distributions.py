@@ -13,7 +13,7 @@ from flavomon.distributions import (
     isotropic,
     shallow,
 )
-from flavomon.errors import FlavomonInputError
+from flavomon.errors import FlavomonInputError, PhysicsWarning
 
 # physics.md §9 Table A: D0, D1, D2, v_c, int_{v_c}^1 D dv
 TABLE_A = {
@@ -127,7 +127,28 @@ def test_npz_and_callable(tmp_path):
     np.savez(tmp_path / "t.npz", v=v, D=v**2 - 0.3)
     t = from_file(tmp_path / "t.npz")
     assert t.fit_residual < 1e-12
-    f = from_callable(lambda x: np.abs(x) - 0.5)  # not analytic -> sampled and fitted
+    with pytest.warns(PhysicsWarning, match=r"misses the data by up to .* near v = 0"):
+        f = from_callable(lambda x: np.abs(x) - 0.5)  # not analytic -> sampled and fitted; the kink rings
     assert f.fit_degree is not None
     with pytest.raises(FlavomonInputError):
         from_table([0, 1], [1, 2])
+
+
+def test_table_fit_that_misrepresents_the_data_warns():
+    import warnings
+
+    v = np.linspace(-1, 1, 50)
+    # a step resolved by ~2 rows: the smooth fit rings (residual ~10% of max|D| at the step)
+    with pytest.warns(PhysicsWarning) as rec:
+        from_table(v, np.tanh(40 * (v - 0.3)))
+    assert any("misses the data" in str(r.message) for r in rec)
+    # a narrow positive spike between two negative rows: the data change sign twice; a fit of
+    # moderate degree cannot follow the spike and crosses zero a different number of times
+    D = np.full(v.size, -0.1)
+    D[40] = 1.0
+    with pytest.warns(PhysicsWarning) as rec:
+        from_table(v, D)
+    assert any("change sign 2 time(s) but the smooth fit crosses zero 0 time(s)" in str(r.message) for r in rec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a smooth table is represented exactly: no warning
+        from_table(v, np.exp(-2 * (1 - v) ** 2) - 0.7)

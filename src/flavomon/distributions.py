@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import functools
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -28,7 +29,7 @@ import numpy as np
 from numpy.polynomial import legendre as _leg
 from scipy.optimize import brentq
 
-from .errors import FlavomonInputError
+from .errors import FlavomonInputError, PhysicsWarning
 
 __all__ = [
     "Distribution",
@@ -331,7 +332,45 @@ def from_table(v: Any, D: Any, *, name: str = "table", spec: str | None = None) 
     )
     dist.coefficients = c  # type: ignore[attr-defined]
     dist.table = (v.copy(), D.copy())  # type: ignore[attr-defined]
+    _warn_if_fit_misrepresents(dist, v, D)
     return dist
+
+
+FIT_RESIDUAL_WARN = 0.02
+"""A table fit missing its data by more than this fraction of max|D| gets a PhysicsWarning."""
+
+
+def _warn_if_fit_misrepresents(dist: Distribution, v: np.ndarray, D: np.ndarray) -> None:
+    """Warn when the smooth fit is not the table: a large residual, or a different set of crossings.
+
+    Sharp features (steps, kinks, narrow peaks resolved by a few rows) cannot be followed by a
+    smooth series of moderate degree; the fit rings.  A ringing fit that crosses zero where the
+    data do not creates an angular crossing, hence an instability, that is not in the table.
+    """
+    scale = float(np.max(np.abs(D)))
+    if scale == 0.0:
+        return
+    resid = float(dist.fit_residual or 0.0)
+    if resid > FIT_RESIDUAL_WARN * scale:
+        j = int(np.argmax(np.abs(D - dist(v).real)))
+        warnings.warn(
+            f"{dist.name}: the smooth Legendre fit (degree {dist.fit_degree}) misses the data by up to "
+            f"{resid:.3g} ({100 * resid / scale:.1f}% of max|D|) near v = {v[j]:.3g}; sharp features are "
+            f"smoothed out (more rows or a smoother table help)",
+            PhysicsWarning,
+            stacklevel=3,
+        )
+    nz = D[D != 0.0]
+    n_data = int(np.count_nonzero(np.sign(nz[1:]) != np.sign(nz[:-1])))
+    n_fit = len(dist.crossing_info().crossings)
+    if n_fit != n_data:
+        warnings.warn(
+            f"{dist.name}: the data change sign {n_data} time(s) but the smooth fit crosses zero "
+            f"{n_fit} time(s) (at v = {', '.join(f'{x:.3g}' for x in dist.crossing_info().crossings) or 'none'}); "
+            f"crossings decide the instability, so check the table near them",
+            PhysicsWarning,
+            stacklevel=3,
+        )
 
 
 def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:

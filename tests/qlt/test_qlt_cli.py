@@ -46,3 +46,17 @@ def test_cli_bad_input_no_file(tmp_path, capsys, args, msg):
 def test_bad_out_checked_before_computing(tmp_path):
     with pytest.raises(FlavomonInputError, match="does not exist"):
         run_qlt("benchmark:a=0.9", out=tmp_path / "nodir" / "q.nc", progress=False)
+
+
+def test_resonant_on_nonresonant_instability_says_so(tmp_path):
+    # a double crossing (D > 0 for -0.5 < v < 0.6): unstable (gamma_max ~ 0.094), but the growing
+    # modes resonate only with v < -0.5, the majority (D < 0) side, so the resonant rule flips
+    # nothing.  The error must not claim the distribution is stable, and full QLT must run.
+    from flavomon import from_callable
+
+    dist = from_callable(lambda v: 0.3 - v**2 + 0.1 * v)
+    with pytest.raises(FlavomonInputError, match=r"it is unstable \(gamma_max = 0.09.*leave out --resonant"):
+        run_qlt(dist, resonant=True, n_K=200, t_end=5, progress=False, out=tmp_path / "r.nc")
+    assert not (tmp_path / "r.nc").exists()
+    ds = run_qlt(dist, n_K=200, t_end=5, progress=False)
+    assert float(ds["gamma"].max()) > 0.09

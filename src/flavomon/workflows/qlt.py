@@ -72,6 +72,19 @@ def run_qlt(
         if prog_cm is not None:
             prog_cm.__exit__(None, None, None)
     if res.status == "stable":
+        if resonant:
+            from ..linear import growth_rate_max
+
+            g, K_at, _ = growth_rate_max(dist, Nv=Nv)
+            if g > 0:
+                # unstable, but no velocity node is both resonant with a growing mode and on the
+                # side the rule flips (physics.md §6): resonant QLT has nothing to do, full QLT does
+                raise FlavomonInputError(
+                    f"resonant QLT has nothing to evolve for {dist.spec}: it is unstable (gamma_max = {g:.4g} "
+                    f"at K = {K_at:.4g}), but no velocity node on the flipped side of a crossing is resonant "
+                    f"with a growing mode of k in [{k_min:g}, {k_max:g}]; the instability is not of the weak "
+                    f"resonant kind, use full QLT (leave out --resonant)"
+                )
         raise FlavomonInputError(
             f"distribution {dist.spec} has no unstable flavor mode on the grid: nothing to evolve"
         )
