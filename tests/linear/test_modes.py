@@ -212,3 +212,41 @@ def test_discrete_route_returns_eigenvalues():
         got = r.roots_at(i)
         assert np.min(np.abs(got - top)) < 1e-9
         assert np.all(r.kind[i][np.isfinite(r.Omega[i])] != "damped")
+
+
+def test_thermal_branches_followed_up_to_the_light_cone():
+    # physics.md §8.3 closed form in terms of the distance d = |omega| - K > 0 to the light cone
+    # (no cancellation): (u+1)/(u-1) = (2K+d)/d for omega = +(K+d), d/(2K+d) for omega = -(K+d).
+    # Both real branches approach the cone like d ~ 2K exp(-2(K^2 +- K + 1)) (F1 Fig. S5); Newton
+    # continuation used to lose the lower one at K ~ 2.05 (d ~ 3e-6).  K = 2.15 (lower, d = 7.6e-7)
+    # and K = 3.05 (upper, d = 3.1e-6) are inside the float64 limit of |calD| < 1e-11.
+    from scipy.optimize import brentq
+
+    D0 = 1.0
+    # a dense grid: continuation is what used to lose the branch (isolated K values are seeded)
+    r = find_modes(isotropic(D0), np.linspace(1.0, 3.05, 83))  # spacing 0.025
+    for K_check in (1.0, 1.5, 2.0, 2.15, 2.6, 3.05):
+        i = int(np.argmin(np.abs(r.K - K_check)))
+        K = r.K[i]
+        for sgn in (-1.0, +1.0):
+            def eps(logd, sgn=sgn, K=K):
+                d = np.exp(logd)
+                L = np.log((2 * K + d) / d) if sgn > 0 else np.log(d / (2 * K + d))
+                Om = sgn * (K + d) - D0
+                u = (Om + D0) / K
+                return 1 - D0 / (2 * K) * L + D0 / (2 * K) * (u * L - 2) * Om / K
+
+            if sgn < 0 and K > 2.2:
+                continue  # lower branch beyond the float64 limit (d < 1.6e-7): not returned
+            d = np.exp(brentq(eps, np.log(1e-14), np.log(5.0), xtol=1e-14))
+            exact = sgn * (K + d) - D0
+            got = [z for z in r.roots_at(i) if abs(z.imag) < 1e-12 and np.sign(z.real + D0) == sgn]
+            assert len(got) == 1, (K, sgn, r.roots_at(i))
+            # the root is pinned to 1e-12 by |calD| < 1e-11 and |dcalD/dOmega| ~ 1/d; and it must be on
+            # the right side of the light cone
+            assert abs(got[0] - exact) < 1e-12
+            assert sgn * (got[0].real + D0) > K
+        if K < 2.2:
+            lower = [z for z in r.roots_at(i) if z.real + D0 < -K][0]
+            d = -(lower.real + D0) - K
+            assert d == pytest.approx(2 * K * np.exp(-2 * (K * K + K + 1)), rel=0.1)  # asymptotic form

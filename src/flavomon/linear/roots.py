@@ -285,6 +285,100 @@ def _seed_roots(
 
 
 # ----------------------------------------------------------------------------------------
+# real superluminal roots by bracketing
+# ----------------------------------------------------------------------------------------
+def superluminal_real_roots(de: Dielectric, K: np.ndarray, window: Window, n_log: int = 60, n_lin: int = 40) -> list[np.ndarray]:
+    r"""Every real root with :math:`|\omega|>|k|` in ``window``, per K, by bracketing  [physics.md §3].
+
+    For real :math:`\Omega` outside the light cone the :math:`I_n` are real and analytic (no
+    resonant velocity), so :math:`\mathcal D(\Omega,K)` is a smooth real function of
+    :math:`d=|\omega|-|k|>0` and every simple root is a sign change.  ``d`` is sampled
+    logarithmically from the rounding limit of :math:`\Omega` up to 1 (branches that hug the light
+    cone, e.g. the thermal ones of F1 Fig. S5 at distance :math:`\sim2k\,e^{-2(k^2+k+1)}`, which
+    Newton continuation loses) and linearly beyond, then refined by vectorised bisection in
+    :math:`\log d`.  Continuum route only.
+    """
+    K = np.asarray(K, dtype=float)
+    k = K + de.D1
+    ak = np.abs(k)
+    lo = (window.re_min + de.D0, window.re_max + de.D0)  # omega range
+    out: list[list[complex]] = [[] for _ in range(K.size)]
+    eps = np.finfo(float).eps
+    for sgn in (+1.0, -1.0):
+        far = lo[1] if sgn > 0 else -lo[0]  # largest |omega| on this side
+        dmax = far - ak  # (nK,)
+        ok_side = dmax > 0
+        if not ok_side.any():
+            continue
+        dmin = 64 * eps * (1.0 + np.abs(de.D0) + ak)  # below this, Omega cannot resolve d
+        t = np.linspace(0.0, 1.0, n_log)
+        dlog = dmin[:, None] * (np.maximum(np.minimum(1.0, dmax), dmin * 2)[:, None] / dmin[:, None]) ** t[None, :]
+        dlin = np.linspace(1.0, 1.0, 1)[None, :] + (np.maximum(dmax, 1.0) - 1.0)[:, None] * np.linspace(0, 1, n_lin)[None, 1:]
+        d = np.concatenate([dlog, dlin], axis=1)
+        d = np.where(d <= dmax[:, None], d, np.nan)
+        Kb = np.broadcast_to(K[:, None], d.shape)
+        Om = sgn * (ak[:, None] + d) - de.D0
+        with np.errstate(all="ignore"):
+            f = de.det_D(Om + 0j, Kb).real
+        f = np.where(np.isfinite(f), f, np.nan)
+        sc = (np.sign(f[:, 1:]) * np.sign(f[:, :-1]) < 0)
+        ii, jj = np.nonzero(sc & ok_side[:, None])
+        if ii.size == 0:
+            continue
+        a, b = d[ii, jj], d[ii, jj + 1]
+        fa = f[ii, jj]
+        Kr = K[ii]
+        for _ in range(52):  # bisection in log d (geometric mean) down to the float64 resolution of d
+            m = np.sqrt(a * b)
+            with np.errstate(all="ignore"):
+                fm = de.det_D(sgn * (ak[ii] + m) - de.D0 + 0j, Kr).real
+            left = np.sign(fm) == np.sign(fa)
+            a = np.where(left, m, a)
+            fa = np.where(left, fm, fa)
+            b = np.where(left, b, m)
+        r = sgn * (ak[ii] + np.sqrt(a * b)) - de.D0
+        # the float64 Omega nearest the root: best |calD| among the neighbouring representable values
+        cand = r[:, None] + np.spacing(np.abs(r))[:, None] * np.arange(-3, 4)[None, :]
+        with np.errstate(all="ignore"):
+            fc = np.abs(de.det_D(cand + 0j, np.broadcast_to(Kr[:, None], cand.shape)))
+        fc = np.where(np.isfinite(fc), fc, np.inf)
+        r = cand[np.arange(r.size), np.argmin(fc, axis=1)]
+        for i_, z in zip(ii, r):
+            out[int(i_)].append(complex(z, 0.0))
+    return [np.array(sorted(x, key=lambda z: z.real), dtype=complex) for x in out]
+
+
+def _link_real_roots(K: np.ndarray, roots: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Chain the bracketed real roots of neighbouring K into segments (nearest root, |dOmega| <= 2|dK|)."""
+    segs: list[tuple[list[int], list[complex]]] = []
+    open_: dict[int, int] = {}  # root index at the current K -> segment id
+    for i, r in enumerate(roots):
+        new_open: dict[int, int] = {}
+        if i > 0 and open_:
+            prev = roots[i - 1]
+            dK = abs(K[i] - K[i - 1])
+            used: set[int] = set()
+            pairs = sorted(
+                (abs(r[c] - prev[p]), p, c) for p in open_ for c in range(r.size)
+                if abs(r[c] - prev[p]) <= 2.0 * dK + 1e-12 and np.sign(r[c].real + 0.0) == np.sign(prev[p].real + 0.0)
+            )
+            for _, p, c in pairs:
+                if c in used or open_.get(p) is None:
+                    continue
+                sid = open_.pop(p)
+                segs[sid][0].append(i)
+                segs[sid][1].append(complex(r[c]))
+                new_open[c] = sid
+                used.add(c)
+        for c in range(r.size):
+            if c not in new_open:
+                segs.append(([i], [complex(r[c])]))
+                new_open[c] = len(segs) - 1
+        open_ = new_open
+    return [(np.array(a), np.array(b)) for a, b in segs]
+
+
+# ----------------------------------------------------------------------------------------
 # continuation along the K grid
 # ----------------------------------------------------------------------------------------
 def _continue_segments(
@@ -502,6 +596,8 @@ def find_modes(
     segs = _continue_segments(de, Ks, seed_idx, seed_roots, win, vp_max=max_im_vp)
     # isolated seed roots (single-point grids) still count
     segs += [(np.array([s]), np.array([r])) for s, rr in zip(seed_idx, seed_roots) for r in rr]
+    if Nv is None and win.im_min <= 0.0 <= win.im_max:
+        segs += _link_real_roots(Ks, superluminal_real_roots(de, Ks, win))
     Omega = _assemble_branches(nK, segs)
     return _finish(dist, de, Ks, order, Omega, win, Nv, bands)
 
@@ -519,6 +615,9 @@ def _finish(dist, de, Ks, order, Omega, win, Nv, want_bands) -> ModesResult:
         Kb = np.broadcast_to(Ks[:, None], Omega.shape)
         x, z, g, r = _props_arrays(de, Omega[fin], Kb[fin])
         X[fin], Z[fin], vg[fin], res[fin] = x, z, g, r
+        # |calD| < RESIDUAL_TOL at every returned root (issue 2).  Real branches hugging the light cone
+        # (F1 Fig. S5; distance ~ 2k exp(-2(k^2+k+1)) for the thermal medium) end where float64 Omega
+        # can no longer bring |calD| below it: |calD| >= ulp(Omega) |dcalD/dOmega| ~ 1e-16 |Omega| / distance
         bad = fin & ~(res < RESIDUAL_TOL)
         Omega[bad] = np.nan
         X[bad] = Z[bad] = vg[bad] = np.nan
