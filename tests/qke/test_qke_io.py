@@ -170,3 +170,24 @@ def test_plot_cli_qke_and_qlt_layout(tmp_path):
     fig, ax = plt.subplots(1, 2)
     assert len(plot_D_final(qlt, ax[0])) == 2 and len(plot_spectra(ds, ax[1], times=[0, 10])) == 2
     plt.close(fig)
+
+
+@pytest.mark.parametrize("sig, rc_expected, word", [(signal.SIGINT, 130, b"interrupted"), (signal.SIGTERM, 143, b"terminated")])
+def test_signal_to_the_whole_group_checkpoints_and_resume_completes(tmp_path, sig, rc_expected, word):
+    # Ctrl-C in a terminal and a batch system's time limit (SIGTERM) signal every process of the
+    # job: pool workers and the queue manager ignore it, the parent stops the run with a checkpoint
+    # (exit 130 / 143), and --resume finishes it
+    import os
+
+    out = tmp_path / "t.nc"
+    cmd = _cli(tmp_path, "--out", str(out), t_end=400)
+    cmd[cmd.index("--workers") + 1] = "2"
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, start_new_session=True)
+    _wait_for_checkpoint(checkpoint_dir(out), proc)
+    os.killpg(proc.pid, sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == rc_expected, err
+    assert b"Traceback" not in err and word in err
+    assert not out.exists() and list(checkpoint_dir(out).glob("r*.npz"))
+    rc = subprocess.run(_cli(tmp_path, "--out", str(out), "--resume", t_end=400), stderr=subprocess.PIPE).returncode
+    assert rc == 0 and out.exists() and not checkpoint_dir(out).exists()

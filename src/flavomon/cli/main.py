@@ -13,9 +13,12 @@ status 2; argparse usage errors are also reported in one line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
-from typing import Sequence
+import threading
+from typing import Iterator, Sequence
 
 from .._version import __version__
 from ..errors import FlavomonInputError
@@ -56,14 +59,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a batch system's time limit, ``kill``): handled like Ctrl-C, so long runs checkpoint."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only; restored after)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise Terminated()
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        rc = args.func(args)
+        with _sigterm_as_interrupt():
+            rc = args.func(args)
     except FlavomonInputError as e:
         print(f"flavomon {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except Terminated:
+        print(f"flavomon {args.command}: terminated (SIGTERM); finished work and checkpoints are kept, "
+              f"rerun with --resume where the command has it", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"flavomon {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -19,6 +19,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.managers import SyncManager
 from typing import Any, Callable
 
 import numpy as np
@@ -325,10 +326,17 @@ def _single_threaded_children():
                 os.environ[k] = val
 
 
-def _worker_init() -> None:
+def _ignore_stop_signals() -> None:
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it sets the stop event
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _worker_init() -> None:
+    # the parent decides (Ctrl-C, or SIGTERM through the CLI): it sets the stop event and every
+    # worker saves its realization at its next output boundary
+    _ignore_stop_signals()
 
 
 def _pool_task(D_v, config, r, ckpt_dir, fp, ckpt_every, resume, queue, stop, psi0_K):
@@ -417,7 +425,10 @@ def run_ensemble(
     else:
         ctx = mp.get_context("spawn")
         with _single_threaded_children():
-            manager = ctx.Manager()
+            # the manager (queue + stop event) must outlive a Ctrl-C / SIGTERM sent to the whole
+            # process group (a terminal, a batch system), or the parent cannot stop the workers
+            manager = SyncManager(ctx=ctx)
+            manager.start(initializer=_ignore_stop_signals)
         try:
             queue, stop = manager.Queue(), manager.Event()
             with _single_threaded_children():
