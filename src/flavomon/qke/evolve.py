@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import os
+import signal
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -326,11 +327,27 @@ def _single_threaded_children():
                 os.environ[k] = val
 
 
-def _ignore_stop_signals() -> None:
-    import signal
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+def _ignore_stop_signals() -> None:
+    for s in _STOP_SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the parent at spawn
+
+
+@contextmanager
+def _stop_signals_blocked():
+    """Block Ctrl-C / SIGTERM in this thread (inherited by processes spawned meanwhile); deliver after."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _worker_init() -> None:
@@ -424,41 +441,47 @@ def run_ensemble(
             )
     else:
         ctx = mp.get_context("spawn")
-        with _single_threaded_children():
-            # the manager (queue + stop event) must outlive a Ctrl-C / SIGTERM sent to the whole
-            # process group (a terminal, a batch system), or the parent cannot stop the workers
-            manager = SyncManager(ctx=ctx)
-            manager.start(initializer=_ignore_stop_signals)
+        # Ctrl-C / SIGTERM reach every process of the group (a terminal, a batch system).  The queue
+        # manager and the workers ignore them (the parent sets the stop event and every worker saves
+        # at its next output boundary); they are started with the signals blocked, so a signal that
+        # arrives while they are still importing cannot kill them before they ignore it.
+        manager = SyncManager(ctx=ctx)
         try:
+            with _single_threaded_children(), _stop_signals_blocked():
+                manager.start(initializer=_ignore_stop_signals)
             queue, stop = manager.Queue(), manager.Event()
-            with _single_threaded_children():
-                ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+            ex = None
+            futs: set = set()
             try:
-                futs = {
-                    ex.submit(_pool_task, D_v, config, r, ckpt_dir, fp, checkpoint_every, resume, queue, stop, psi0_K)
-                    for r in range(R)
-                }
+                with _single_threaded_children(), _stop_signals_blocked():
+                    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+                    futs = {
+                        ex.submit(_pool_task, D_v, config, r, ckpt_dir, fp, checkpoint_every, resume, queue, stop, psi0_K)
+                        for r in range(R)
+                    }
                 pending = set(futs)
-                try:
-                    while pending:
-                        finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                        while not queue.empty():
-                            note(*queue.get_nowait())
-                        for f in finished:
-                            r, res = f.result()
-                            results[r] = res
-                except KeyboardInterrupt:
-                    stop.set()
-                    for f in pending:
-                        f.cancel()
+                while pending:
+                    finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    while not queue.empty():
+                        note(*queue.get_nowait())
+                    for f in finished:
+                        r, res = f.result()
+                        results[r] = res
+            except KeyboardInterrupt:
+                stop.set()
+                for f in futs:
+                    f.cancel()
+                if ex is not None:
                     ex.shutdown(wait=True, cancel_futures=True)
-                    raise
+                raise
             finally:
-                ex.shutdown(wait=True, cancel_futures=True)
+                if ex is not None:
+                    ex.shutdown(wait=True, cancel_futures=True)
             while not queue.empty():
                 note(*queue.get_nowait())
         finally:
-            manager.shutdown()
+            if hasattr(manager, "shutdown"):  # set by start(); absent if interrupted while starting
+                manager.shutdown()
     if any(res["status"] != "completed" for res in results.values()):
         status = "interrupted"
     reals = sorted(results)
