@@ -167,3 +167,47 @@ def test_snapshots_and_user_perturbation_single_mode():
     assert other.max() < 1e-30  # only O(psi^3) ~ 1e-24 amplitude leaks to other modes
     # box averages of the snapshot fields are the diagnostics
     np.testing.assert_allclose(snap["D"][1].mean(axis=1), r.D[0, -1], rtol=0, atol=1e-15)
+
+
+UNSEEN = {
+    # backward-peaked: the fastest box mode has K > 0 (gamma ~ 0.37)
+    "backward": lambda v: np.exp(-2 * (1 + v) ** 2) - 0.5,
+    # two Gaussians of opposite sign (gamma ~ 0.30)
+    "two_gauss": lambda v: 0.6 * np.exp(-((v - 0.5) ** 2) / 0.1) - 0.4 * np.exp(-((v + 0.3) ** 2) / 0.2),
+    # a double crossing, weakly unstable (gamma ~ 0.09)
+    "double_cross": lambda v: 0.3 - v**2 + 0.1 * v,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNSEEN))
+def test_growth_of_fastest_box_mode_for_other_distributions(name):
+    """QKE linear phase vs linear theory for distributions outside the benchmark family.
+
+    The fastest box mode of the discrete system (eig M on the same GL grid [F2 eq. 7]) must grow at
+    its gamma and start from the seed times its projection factor [F2 eq. 24, physics.md §3].
+    """
+    from flavomon import from_callable
+
+    f = UNSEEN[name]
+    cfg = QKEConfig(Nz=64, Nv=32, t_end=10.0, realizations=1, seed_power=1e-30)
+    v, w = cfg.vgrid().v, cfg.vgrid().w
+    D_v = f(v)
+    K_box = cfg.box().K
+    gam = np.array([discrete_eigenvalues(D_v, v, w, K)[0].imag for K in K_box])
+    i = int(np.argmax(gam))
+    g = gam[i]
+    # run until the fastest mode's power reaches ~1e-8 (linear: nonlinear corrections O(power))
+    t_end = float(np.ceil(np.log(1e-8 / 1e-30) / (2 * g)))
+    cfg = QKEConfig(Nz=64, Nv=32, t_end=t_end, realizations=1, seed_power=1e-30)
+    r = run_realization(from_callable(f), cfg)
+    j = int(np.argmin(np.abs(r.K - K_box[i])))
+    p = r.power[0, :, j]
+    # window: from a 1e10 rise (the non-growing parts of the seed and slower roots are < 1e-5 of it)
+    # to the end
+    t0 = float(r.t[np.nonzero(p >= 1e10 * p[0])[0][0]])
+    fit = fit_growth(r.t, p, t_min=t0, t_max=t_end)
+    # measured: gamma to <= 3e-7 relative, intercept to <= 9e-8 (bm4, dt = 0.5, all three shapes);
+    # 1e-5 is far inside the issue's 1e-3 and leaves room for FFT/BLAS round-off on other machines
+    assert abs(fit.gamma - g) / g < 1e-5, (fit.gamma, g)
+    c = np.log(1e-30 * projection_factor(D_v, v, w, K_box[i]))
+    assert abs(fit.intercept - c) < 1e-5, (fit.intercept, c)
