@@ -49,6 +49,13 @@ def _cli(tmp_path, *extra, t_end=400):
     ]
 
 
+def _sigint_default() -> None:
+    # a test run started in the background of a non-interactive shell (nohup, `&`, some CI runners)
+    # inherits SIGINT as ignored, and Python then installs no KeyboardInterrupt handler: restore the
+    # default in the child so it behaves as under a terminal's Ctrl-C
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_for_checkpoint(ck: Path, proc, timeout=60.0) -> None:
     t0 = time.time()
     while not list(ck.glob("r*.npz")):
@@ -74,7 +81,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
 
 def test_ctrl_c_writes_checkpoint_and_resume_completes(tmp_path):
     out = tmp_path / "c.nc"
-    proc = subprocess.Popen(_cli(tmp_path, "--out", str(out), t_end=400), stderr=subprocess.PIPE)
+    proc = subprocess.Popen(_cli(tmp_path, "--out", str(out), t_end=400), stderr=subprocess.PIPE, preexec_fn=_sigint_default)
     _wait_for_checkpoint(checkpoint_dir(out), proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -182,7 +189,7 @@ def test_signal_to_the_whole_group_checkpoints_and_resume_completes(tmp_path, si
     out = tmp_path / "t.nc"
     cmd = _cli(tmp_path, "--out", str(out), t_end=400)
     cmd[cmd.index("--workers") + 1] = "2"
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_sigint_default)
     _wait_for_checkpoint(checkpoint_dir(out), proc)
     os.killpg(proc.pid, sig)
     _, err = proc.communicate(timeout=60)
