@@ -36,6 +36,16 @@ def test_wide_coarse_grid_keeps_table_B_band():
     assert np.isfinite(r.Omega[i]).sum() >= 2  # the unstable root and the real branch are both there
 
 
+@pytest.mark.parametrize("n_K", [41, 351])
+def test_table_B_band_count_a07(n_K):
+    # Table B, a = 0.7: exactly two bands, A (res .. bp) and B (k -> 0+ .. res).  The root at the
+    # first grid point above k = 0 (gamma ~ 0.41 sqrt(k)) is not linked by continuation and used to
+    # be listed as a third, zero-width band.
+    r = find_modes("benchmark:a=0.7", np.linspace(-3.25, 2.5, n_K))
+    assert [(b.edge_lo, b.edge_hi) for b in r.bands] == [("res", "bp"), ("k0", "res")]
+    assert r.bands[1].K_lo == pytest.approx(-0.37670, abs=1e-5)  # Table B: k -> 0+ at K = -0.37670
+
+
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_coarse_default_grid_finds_the_global_maximum(name):
     dist = from_callable(SHAPES[name])

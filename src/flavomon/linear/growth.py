@@ -113,6 +113,7 @@ def _refine_max(de: Dielectric, Ks: np.ndarray, Om_col: np.ndarray, i: int, lo: 
 
 def _analyse_bands(de: Dielectric, Ks: np.ndarray, Omega: np.ndarray, kind: np.ndarray) -> list[UnstableBand]:
     bands: list[UnstableBand] = []
+    runs: list[tuple[int, int, int]] = []  # (branch column, first, last grid index) of each band
     for j in range(Omega.shape[1]):
         u = kind[:, j] == "unstable"
         if not u.any():
@@ -131,8 +132,20 @@ def _analyse_bands(de: Dielectric, Ks: np.ndarray, Omega: np.ndarray, kind: np.n
             else:
                 g, Km, zm = _refine_max(de, Ks, col, im, i0, i1)
             bands.append(UnstableBand(lo[0], hi[0], lo[1], hi[1], lo[2], hi[2], g, Km, zm))
-    bands.sort(key=lambda b: b.K_lo)
-    return bands
+            runs.append((j, int(i0), int(i1)))
+    # A single grid point left in a branch of its own next to a band whose branch has no root at
+    # that point is the band's own root that continuation did not link (e.g. the sqrt(k) edge at
+    # k -> 0+ of Table B's a = 0.7 band B): not a band of its own.
+    keep = []
+    for b, (j, i0, i1) in zip(bands, runs):
+        orphan = i0 == i1 and any(
+            (j2 != j) and (i02 == i0 + 1 or i12 == i0 - 1) and not np.isfinite(Omega[i0, j2]) and b.gamma_max <= b2.gamma_max
+            for b2, (j2, i02, i12) in zip(bands, runs)
+        )
+        if not orphan:
+            keep.append(b)
+    keep.sort(key=lambda b: b.K_lo)
+    return keep
 
 
 def _edge(de: Dielectric, Ks: np.ndarray, col: np.ndarray, kind: np.ndarray, i_in: int, i_out: int) -> tuple[float, str, float]:
