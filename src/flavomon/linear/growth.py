@@ -173,11 +173,15 @@ def _edge(de: Dielectric, Ks: np.ndarray, col: np.ndarray, kind: np.ndarray, i_i
 
 
 def band_scan_K(dist: Any, n: int = 400) -> np.ndarray:
-    r"""Default K grid for band searches: k = K + D_1 in [-(2A+1), 2A+1] with A = ∫|D| (n even: k = 0 excluded)."""
+    r"""Default K grid for band searches: k = K + D_1 in [-(2A+p), 2A+p], A = ∫|D|, p = min(1, A) (n even: k = 0 excluded).
+
+    ``p`` keeps the grid proportional to A for weak distributions: under D -> cD the unstable
+    k scale with c [physics.md §3], so a fixed margin would leave a weak band between grid points.
+    """
     dist = from_spec(dist)
     A = rate_scale(dist)
     D1 = get_dielectric(dist).D1
-    kmax = 2 * A + 1
+    kmax = 2 * A + min(1.0, A)
     n = int(n) + (int(n) % 2)
     return -D1 + np.linspace(-kmax, kmax, n)
 

@@ -203,12 +203,15 @@ def newton_det_D(
 # windows and seeds
 # ----------------------------------------------------------------------------------------
 def default_window(dist: Distribution, K: np.ndarray, D0: float, D1: float) -> Window:
-    r"""Default Omega window: everything within :math:`|\mathrm{Re}\,\omega|\le|k|_{max}+3A+0.5`,
-    :math:`-A/2\le\mathrm{Im}\,\Omega\le 3A+0.5`, with :math:`A=\int|D_v|dv` the rate scale."""
+    r"""Default Omega window: everything within :math:`|\mathrm{Re}\,\omega|\le|k|_{max}+3A+p/2`,
+    :math:`-A/2\le\mathrm{Im}\,\Omega\le 3A+p/2`, with :math:`A=\int|D_v|dv` the rate scale and
+    :math:`p=\min(1,A)` (the dispersion relation is invariant under D, Omega, K -> cD, cOmega, cK, so
+    for a weak distribution every length in the Omega plane shrinks with A)."""
     A = rate_scale(dist)
-    kmax = float(np.max(np.abs(np.asarray(K) + D1))) if np.size(K) else 1.0
-    R = kmax + 3 * A + 0.5
-    return Window(-D0 - R, -D0 + R, -0.5 * A, 3 * A + 0.5)
+    pad = min(1.0, A)
+    kmax = float(np.max(np.abs(np.asarray(K) + D1))) if np.size(K) else pad
+    R = kmax + 3 * A + 0.5 * pad
+    return Window(-D0 - R, -D0 + R, -0.5 * A, 3 * A + 0.5 * pad)
 
 
 def _vp_ok(Om: np.ndarray, K: np.ndarray, D0: float, D1: float, vp_max: float | None) -> np.ndarray:
@@ -270,7 +273,8 @@ def _seed_roots(
         if discrete_grid is None and window.im_min < 0:
             # multi-start lattice for Landau-damped roots (absent from eig(M))
             kk = abs(K + de.D1)
-            re = np.linspace(-de.D0 - kk - 0.5, -de.D0 + kk + 0.5, 9)
+            pad = 0.5 * min(1.0, rate_scale(dist))
+            re = np.linspace(-de.D0 - kk - pad, -de.D0 + kk + pad, 9)
             re = re[(re >= window.re_min) & (re <= window.re_max)]
             im = np.linspace(0.15, 0.85, 3) * window.im_min
             s.append((re[:, None] + 1j * im[None, :]).ravel())
