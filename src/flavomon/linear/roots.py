@@ -315,9 +315,10 @@ def superluminal_real_roots(de: Dielectric, K: np.ndarray, window: Window, n_log
         if not ok_side.any():
             continue
         dmin = 64 * eps * (1.0 + np.abs(de.D0) + ak)  # below this, Omega cannot resolve d
-        t = np.linspace(0.0, 1.0, n_log)
-        dlog = dmin[:, None] * (np.maximum(np.minimum(1.0, dmax), dmin * 2)[:, None] / dmin[:, None]) ** t[None, :]
-        dlin = np.linspace(1.0, 1.0, 1)[None, :] + (np.maximum(dmax, 1.0) - 1.0)[:, None] * np.linspace(0, 1, n_lin)[None, 1:]
+        # log-spaced from dmin to min(1, dmax), then linear from 1 to dmax (if dmax > 1)
+        knee = np.maximum(np.minimum(1.0, dmax), 2 * dmin)
+        dlog = dmin[:, None] * (knee / dmin)[:, None] ** np.linspace(0.0, 1.0, n_log)[None, :]
+        dlin = 1.0 + (np.maximum(dmax, 1.0) - 1.0)[:, None] * np.linspace(0.0, 1.0, n_lin)[None, 1:]
         d = np.concatenate([dlog, dlin], axis=1)
         d = np.where(d <= dmax[:, None], d, np.nan)
         Kb = np.broadcast_to(K[:, None], d.shape)
