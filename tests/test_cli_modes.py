@@ -129,3 +129,17 @@ def test_modes_unwritable_out(tmp_path, capsys):
         assert list(d.iterdir()) == []
     finally:
         d.chmod(0o700)
+
+
+def test_physics_warning_is_one_line_on_stderr(tmp_path):
+    # a range missing shallow:a=0.95's fastest band (K ~ 1.59): the file is written, exit 0, and the
+    # warning is one line naming the command (run as a process: pytest turns warnings into errors)
+    import subprocess
+    import sys
+
+    out = tmp_path / "m.nc"
+    p = subprocess.run([sys.executable, "-m", "flavomon", "modes", "--distribution", "shallow:a=0.95", "--K-min", "-2.5",
+                        "--K-max", "1", "--n-K", "51", "--out", str(out)], capture_output=True, text=True)
+    assert p.returncode == 0 and out.exists()
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("flavomon modes: warning: the K range [-2.5, 1] misses"), p.stderr

@@ -18,10 +18,11 @@ import importlib
 import signal
 import sys
 import threading
+import warnings
 from typing import Iterator, Sequence
 
 from .._version import __version__
-from ..errors import FlavomonInputError
+from ..errors import FlavomonInputError, PhysicsWarning
 
 COMMANDS = {
     "modes": "flavomon.cli.modes",
@@ -80,11 +81,29 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
+@contextlib.contextmanager
+def _one_line_physics_warnings(command: str) -> Iterator[None]:
+    """Show :class:`PhysicsWarning` as ``flavomon CMD: warning: ...`` on stderr (no source line)."""
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, PhysicsWarning):
+            print(f"flavomon {command}: warning: {message}", file=sys.stderr if file is None else file)
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = original
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with _sigterm_as_interrupt():
+        with _sigterm_as_interrupt(), _one_line_physics_warnings(args.command):
             rc = args.func(args)
     except FlavomonInputError as e:
         print(f"flavomon {args.command}: error: {e}", file=sys.stderr)
