@@ -362,11 +362,12 @@ def _warn_if_fit_misrepresents(dist: Distribution, v: np.ndarray, D: np.ndarray)
         )
     nz = D[D != 0.0]
     n_data = int(np.count_nonzero(np.sign(nz[1:]) != np.sign(nz[:-1])))
-    n_fit = len(dist.crossing_info().crossings)
+    crossings = dist.crossing_info().crossings
+    n_fit = len(crossings)
     if n_fit != n_data:
         warnings.warn(
             f"{dist.name}: the data change sign {n_data} time(s) but the smooth fit crosses zero "
-            f"{n_fit} time(s) (at v = {', '.join(f'{x:.3g}' for x in dist.crossing_info().crossings) or 'none'}); "
+            f"{n_fit} time(s) (at v = {', '.join(f'{x:.3g}' for x in crossings) or 'none'}); "
             f"crossings decide the instability, so check the table near them",
             PhysicsWarning,
             stacklevel=3,

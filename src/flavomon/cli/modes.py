@@ -15,9 +15,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--distribution", required=True, metavar="SPEC", help="benchmark:a=0.9 | shallow:a=0.95 | isotropic:D0=1 | PATH.csv | PATH.npz")
     p.add_argument("--K-min", type=float, default=None, dest="K_min",
-                   help="smallest K (default: automatic, -D1 - (2*int|D|dv + 1), which holds every unstable band)")
+                   help="smallest K (default: automatic, -D1 - (2A + min(1, A)) with A = int|D|dv, which holds every unstable band)")
     p.add_argument("--K-max", type=float, default=None, dest="K_max",
-                   help="largest K (default: automatic, -D1 + (2*int|D|dv + 1))")
+                   help="largest K (default: automatic, -D1 + (2A + min(1, A)))")
     p.add_argument("--n-K", type=int, default=351, dest="n_K", help="number of K points (default 351)")
     p.add_argument("--Nv", type=int, default=None, help="discrete route on an Nv-node Gauss-Legendre grid (default: continuum)")
     p.add_argument("--out", required=True, help="output netCDF file (modes.nc)")

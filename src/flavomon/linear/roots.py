@@ -249,6 +249,7 @@ def _seed_roots(
     else:
         v, w = gauss_legendre(n_eig)
     Dg = dist.on_grid(v)
+    pad = 0.5 * min(1.0, rate_scale(dist))  # margin of the damped-root lattice, scaled like the window
     D0g, D1g = float(np.sum(w * Dg)), float(np.sum(w * v * Dg))
     M0 = (Dg[:, None] * w[None, :]) * (1.0 - np.outer(v, v))
     starts, owner = [], []
@@ -273,7 +274,6 @@ def _seed_roots(
         if discrete_grid is None and window.im_min < 0:
             # multi-start lattice for Landau-damped roots (absent from eig(M))
             kk = abs(K + de.D1)
-            pad = 0.5 * min(1.0, rate_scale(dist))
             re = np.linspace(-de.D0 - kk - pad, -de.D0 + kk + pad, 9)
             re = re[(re >= window.re_min) & (re <= window.re_max)]
             im = np.linspace(0.15, 0.85, 3) * window.im_min

@@ -471,8 +471,6 @@ def run_ensemble(
                 stop.set()
                 for f in futs:
                     f.cancel()
-                if ex is not None:
-                    ex.shutdown(wait=True, cancel_futures=True)
                 raise
             finally:
                 if ex is not None:

@@ -18,7 +18,7 @@ from ..distributions import from_spec
 from ..errors import FlavomonInputError, PhysicsWarning
 from ..io import check_output_path, write_dataset
 from ..io.modes import modes_dataset
-from ..linear import find_modes, unstable_bands
+from ..linear import find_modes, growth_rate_max
 from ..linear.growth import band_scan_K
 
 __all__ = ["run_modes", "validate_modes_args", "default_K_range"]
@@ -51,12 +51,12 @@ def validate_modes_args(K_min: Any, K_max: Any, n_K: Any, Nv: Any) -> tuple[floa
 
 
 def default_K_range(distribution: Any) -> tuple[float, float]:
-    r"""The automatic K range of ``flavomon modes``: :math:`K=-D_1\pm(2A+1)`, :math:`A=\int dv\,|D_v|`.
+    r"""The automatic K range of ``flavomon modes``: :math:`K=-D_1\pm(2A+\min(1,A))`, :math:`A=\int dv\,|D_v|`.
 
     It is the band-search range of :func:`flavomon.linear.growth_rate_max` (in ``k = K + D_1``,
     symmetric about ``k = 0``), so every unstable band the global search finds lies inside it.
     """
-    Ks = band_scan_K(from_spec(distribution), n=2)
+    Ks = band_scan_K(distribution, n=2)
     return float(Ks[0]), float(Ks[-1])
 
 
@@ -81,8 +81,10 @@ def run_modes(
     Writes ``out`` (modes.nc, INTERFACES.md) and, if ``plot`` is given, the F1 Fig. S4-style
     figure.  Returns the Dataset.
     """
+    dist = None
     if K_min is None or K_max is None:
-        lo, hi = default_K_range(distribution)
+        dist = from_spec(distribution)
+        lo, hi = default_K_range(dist)
         K_min = lo if K_min is None else K_min
         K_max = hi if K_max is None else K_max
     K_min, K_max, n_K, Nv = validate_modes_args(K_min, K_max, n_K, Nv)
@@ -90,11 +92,12 @@ def run_modes(
         check_output_path(out, what="--out")
     if plot is not None:
         check_output_path(plot, what="--plot")
-    dist = from_spec(distribution)
+    if dist is None:
+        dist = from_spec(distribution)
     spec = distribution if isinstance(distribution, str) else dist.spec
     K = np.linspace(K_min, K_max, n_K)
     res = find_modes(dist, K, Nv=Nv)
-    g_all, K_all = _global_gamma_max(dist, Nv)
+    g_all, K_all, _ = growth_rate_max(dist, Nv=Nv)
     g_grid = float(res.gamma_max) if np.isfinite(res.gamma_max) else 0.0
     # 1e-6 relative: the grid maximum is refined to ~1e-9, so a larger gap is a band the grid misses
     if g_all > g_grid * (1 + 1e-6) + 1e-12:
@@ -113,8 +116,8 @@ def run_modes(
         "Nv": Nv,
         "window": list(res.window.as_tuple()) if res.window is not None else None,
         "bands": [b.as_dict() for b in res.bands],
-        "gamma_max_all_K": g_all,
-        "K_at_gamma_max_all_K": K_all,
+        "gamma_max_all_K": float(g_all),
+        "K_at_gamma_max_all_K": float(K_all),
     }
     ds = modes_dataset(res, distribution=spec, config=config, command=command)
     if out is not None:
@@ -128,11 +131,3 @@ def run_modes(
         plt.close(fig)
     return ds
 
-
-def _global_gamma_max(dist: Any, Nv: int | None) -> tuple[float, float]:
-    """Fastest growth over all K (the band search of :func:`flavomon.linear.unstable_bands`)."""
-    bands = unstable_bands(dist, Nv=Nv)
-    if not bands:
-        return 0.0, float("nan")
-    b = max(bands, key=lambda b: b.gamma_max)
-    return float(b.gamma_max), float(b.K_at_max)
