@@ -9,7 +9,7 @@ def test_plot_modes_and_qlt_files(tmp_path, capsys):
                  "--n-K", "21", "--out", str(m)]) == 0
     assert main(["plot", str(m), "--out", str(tmp_path / "m.png")]) == 0
     q = tmp_path / "q.nc"
-    assert main(["qlt", "--distribution", "benchmark:a=0.9", "--Nv", "24", "--n-K", "40", "--t-end", "20",
+    assert main(["qlt", "--distribution", "benchmark:a=0.9", "--Nv", "24", "--n-K", "150", "--t-end", "20",
                  "--out", str(q), "--no-progress"]) == 0
     assert main(["plot", str(q), "--out", str(tmp_path / "q.png")]) == 0
     # a PNG starts with its 8-byte signature: the figures were really written

@@ -324,7 +324,7 @@ def test_fig1_from_synthetic_datasets(tmp_path):
 # ----------------------------------------------------------------------------------------
 # Small but physical: benchmark a = 0.9 in the F2 box (L = 100) with a coarse z grid that still
 # holds the unstable band (|K| <= 2.1 < pi Nz / L), long enough to leave the linear phase.
-REDUCED = ReproduceConfig(a_values=(0.9,), realizations=2, Nz=96, Nv=24, t_end=160.0, dt_out=2.0, qlt_n_K=60,
+REDUCED = ReproduceConfig(a_values=(0.9,), realizations=2, Nz=96, Nv=24, t_end=160.0, dt_out=2.0, qlt_n_K=150,
                           modes_n_K=36, workers=1)
 
 

@@ -340,7 +340,7 @@ def run_resonant_qlt(dist: Distribution | str, config: Any, *, progress: Callabl
     conserve D0 in the neutrino sector (physics.md §6); ``diagnostics['DLN_error']`` reports
     the conservation of :math:`\\int D-2\\int N`.
     """
-    from .solve import QLTResult  # local: solve imports this module lazily
+    from .solve import QLTResult, check_band_sampling, rate_scale_of  # local: solve imports this module lazily
 
     wall0 = time.perf_counter()
     dist = from_spec(dist)
@@ -348,10 +348,12 @@ def run_resonant_qlt(dist: Distribution | str, config: Any, *, progress: Callabl
     v, w = grid.v, grid.w
     D_ini = dist.on_grid(v)
     k_grid = np.linspace(float(config.k_min), float(config.k_max), config.n_K)
-    K_grid = k_grid - float(np.sum(w * v * D_ini))
+    D1_ini = float(np.sum(w * v * D_ini))
+    K_grid = k_grid - D1_ini
+    gstop = float(config.gamma_stop) * rate_scale_of(D_ini, w)
+    check_band_sampling(dist, config, None, k_grid, D1_ini, gstop)
     br, flipped, intervals = growing_resonances(
-        dist, v, w, k_min=float(config.k_min), k_max=float(config.k_max), n_K=config.n_K,
-        gamma_min=float(config.gamma_stop),
+        dist, v, w, k_min=float(config.k_min), k_max=float(config.k_max), n_K=config.n_K, gamma_min=gstop,
     )
     dens = float(config.L) / (2 * np.pi)
     t_out = np.arange(0.0, float(config.t_end) + 0.5 * float(config.dt_out), float(config.dt_out))
