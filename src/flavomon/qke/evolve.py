@@ -122,20 +122,21 @@ def make_kernel(config: QKEConfig, D_v: np.ndarray):
     return NumpyKernel(config, D_v)
 
 
-def _check(D_v: np.ndarray, config: QKEConfig) -> float:
+def _prepare(D_v: np.ndarray, config: QKEConfig) -> tuple[QKEConfig, float]:
+    """Validate ``D_v``, resolve the automatic dt (:meth:`QKEConfig.with_auto_dt`) and check it
+    against :func:`stability_limit`.  Returns the resolved configuration and the limit."""
     if not np.all(np.isfinite(D_v)):
         raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
+    auto = config.dt is None
+    config = config.with_auto_dt(D_v)
     dt_max = stability_limit(D_v, config)
-    if config.dt is not None and config.dt_used > dt_max:
+    if config.dt_used > dt_max:
+        what = "automatic dt" if auto else "dt"
         raise FlavomonInputError(
-            f"dt={config.dt_used:g} exceeds the stability limit dt_max={dt_max:.4g} of the {config.stepper} "
-            f"local RK4 sub-step (b_max*dt*Lambda <= 2*sqrt(2))"
+            f"{what}={config.dt_used:g} exceeds the stability limit dt_max={dt_max:.4g} of the {config.stepper} "
+            f"local RK4 sub-step (b_max*dt*Lambda <= 2*sqrt(2)); pass a smaller dt"
         )
-    if config.dt is None and config.dt_used > dt_max:
-        raise FlavomonInputError(
-            f"automatic dt={config.dt_used:g} exceeds the stability limit dt_max={dt_max:.4g}; pass a smaller dt"
-        )
-    return dt_max
+    return config, dt_max
 
 
 def _D_on_grid(dist: Any, config: QKEConfig) -> np.ndarray:
@@ -282,7 +283,7 @@ def run_realization(
     """
     config = config or QKEConfig()
     D_v = _D_on_grid(dist, config)
-    dt_max = _check(D_v, config)
+    config, dt_max = _prepare(D_v, config)
     t0 = time.perf_counter()
     done = [0]
 
@@ -397,7 +398,7 @@ def run_ensemble(
     """
     config = config or QKEConfig()
     D_v = _D_on_grid(dist, config)
-    dt_max = _check(D_v, config)
+    config, dt_max = _prepare(D_v, config)
     R = config.realizations
     if workers is None:
         workers = min(os.cpu_count() or 1, R)

@@ -27,7 +27,7 @@ Decisions (physics.md §10.8):
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -37,10 +37,17 @@ from ..errors import FlavomonInputError
 from ..grids import PeriodicBox, VelocityGrid
 from .steppers import STEPPERS
 
-__all__ = ["QKEConfig", "seed_state", "seeded_modes", "phase_order", "DT_AUTO"]
+__all__ = ["QKEConfig", "seed_state", "seeded_modes", "phase_order", "DT_AUTO", "A_REF"]
 
 DT_AUTO = {"bm4": 0.5, "strang": 0.1}
-"""Target step of ``dt=None`` per stepper (the actual dt divides ``dt_out``)."""
+"""Target step of ``dt=None`` per stepper at the reference rate scale :data:`A_REF` (the actual dt
+divides ``dt_out``); see :meth:`QKEConfig.with_auto_dt`."""
+
+A_REF = 1.25
+r"""Rate scale :math:`A=\int|D_v|\,dv` at which ``dt=None`` means ``DT_AUTO``.  Under D -> cD the
+QKE maps onto itself with t -> t/c (and z -> z/c), so the automatic step is ``DT_AUTO * A_REF / A``:
+the same accuracy for any normalisation.  1.25 keeps dt = 0.5 for the F2 benchmarks
+(A = 1.20, 0.94, 0.74 for a = 0.9, 0.7, 0.5), where the convergence was measured."""
 
 BACKENDS = ("numpy", "jax")
 
@@ -56,7 +63,8 @@ class QKEConfig:
     t_end, dt_out : final time and output cadence (1/mu); ``t_end`` must be a multiple of ``dt_out``.
     realizations, seed : realization r uses ``np.random.default_rng(seed + r)``.
     seed_power : :math:`|\\psi_{0,K}(0)|^2` per box mode (F2: 1e-9/L^2 = 1e-13).
-    dt : time step; ``None`` picks ``DT_AUTO[stepper]`` rounded down to divide ``dt_out``.
+    dt : time step; ``None`` picks ``DT_AUTO[stepper] * A_REF / int|D|dv`` rounded down to divide
+        ``dt_out`` (resolved by :meth:`with_auto_dt` when the run starts, and recorded).
     backend : ``"numpy"`` or ``"jax"`` (CPU/GPU, float64).
     psi_profile : ``None`` (:math:`\\psi_v=\\psi_0/2`) or Nv numbers :math:`p_v`, :math:`\\psi_v=p_v\\psi_0`.
     stepper : a name in :data:`flavomon.qke.steppers.STEPPERS`.
@@ -114,6 +122,17 @@ class QKEConfig:
     def steps_per_out(self) -> int:
         target = DT_AUTO[self.stepper] if self.dt is None else self.dt
         return max(1, int(math.ceil(self.dt_out / target - 1e-9)))
+
+    def with_auto_dt(self, D_v: np.ndarray) -> "QKEConfig":
+        """This configuration with ``dt=None`` resolved for the distribution ``D_v`` (on the nodes).
+
+        ``dt = DT_AUTO[stepper] * A_REF / A`` with ``A = sum_v w_v |D_v|``; an explicit dt is kept.
+        """
+        if self.dt is not None:
+            return self
+        A = float(np.sum(self.vgrid().w * np.abs(np.asarray(D_v, dtype=float))))
+        target = DT_AUTO[self.stepper] * (A_REF / A if A > 0 else 1.0)
+        return replace(self, dt=min(target, self.dt_out))
 
     @property
     def dt_used(self) -> float:

@@ -23,7 +23,7 @@ from ..io import check_output_path, read_dataset, write_dataset
 from ..io.qke import qke_dataset
 from ..qke import QKEConfig, run_ensemble
 from ..qke.checkpoint import CheckpointStore
-from ..qke.evolve import _check, fingerprint
+from ..qke.evolve import _prepare, fingerprint
 
 __all__ = ["run_qke", "checkpoint_dir"]
 
@@ -63,7 +63,7 @@ def run_qke(
         psi_profile=None if psi_profile is None else tuple(np.asarray(psi_profile, dtype=float).ravel()),
     )
     D_v = dist.on_grid(config.vgrid().v)
-    _check(D_v, config)  # NaN in D(v), dt above the stability limit
+    config, _ = _prepare(D_v, config)  # NaN in D(v), automatic dt, dt above the stability limit
     fp = fingerprint(D_v, config)
     ckpt = None
     if out is not None:
