@@ -17,7 +17,9 @@ from flavomon.errors import ConfigMismatchError, FlavomonInputError
 from flavomon.qke import QKEConfig, run_realization
 from flavomon.workflows.qke import checkpoint_dir, run_qke
 
-SMALL = dict(Nz=32, Nv=8, t_end=10.0, realizations=2, progress=False)
+# L = 20: the 32-point grid reaches |K| = 5 and holds 4 box modes in the unstable bands of a = 0.9
+# (fewer would raise flavomon's PhysicsWarning, an error under this suite's filterwarnings)
+SMALL = dict(Nz=32, Nv=8, L=20.0, t_end=10.0, realizations=2, progress=False)
 
 
 def _data_equal(a: xr.Dataset, b: xr.Dataset) -> None:
@@ -103,7 +105,7 @@ def test_resume_of_file_with_other_config_is_refused(tmp_path):
     data = out.read_bytes()
     with pytest.raises(ConfigMismatchError):
         run_qke("benchmark:a=0.7", out=out, resume=True, **SMALL)
-    assert main(["qke", "--distribution", "benchmark:a=0.9", "--Nz", "32", "--Nv", "8", "--t-end", "12",
+    assert main(["qke", "--distribution", "benchmark:a=0.9", "--Nz", "32", "--L", "20", "--Nv", "8", "--t-end", "12",
                  "--realizations", "2", "--out", str(out), "--resume", "--no-progress"]) == 2
     assert out.read_bytes() == data  # untouched
     # same configuration: resume returns the finished file unchanged
@@ -125,7 +127,7 @@ BAD = [
 def test_bad_input_cli(tmp_path, capsys, args, word):
     out = tmp_path / "x.nc"
     out.write_bytes(b"old")
-    rc = main(["qke", "--distribution", "benchmark:a=0.9", "--Nz", "32", "--Nv", "8", "--t-end", "4",
+    rc = main(["qke", "--distribution", "benchmark:a=0.9", "--Nz", "32", "--L", "20", "--Nv", "8", "--t-end", "4",
                "--realizations", "1", "--no-progress", "--out", str(out), *args])
     err = capsys.readouterr().err
     assert rc == 2 and word in err and len(err.strip().splitlines()) == 1, err
@@ -141,7 +143,7 @@ def test_bad_input_nan_distribution_and_unwritable_out(tmp_path, capsys):
     assert rc == 2 and "error" in capsys.readouterr().err
     with pytest.raises(FlavomonInputError, match="not finite"):
         run_realization(np.array([0.1, np.nan, 0.2, 0.3]), QKEConfig(Nz=16, Nv=4, t_end=1, realizations=1))
-    rc = main(["qke", "--distribution", "benchmark:a=0.9", "--Nz", "16", "--Nv", "8", "--t-end", "2",
+    rc = main(["qke", "--distribution", "benchmark:a=0.9", "--Nz", "16", "--L", "20", "--Nv", "8", "--t-end", "2",
                "--no-progress", "--out", str(tmp_path / "missing" / "y.nc")])
     assert rc == 2 and "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "y.nc").exists() and not (tmp_path / "missing").exists()

@@ -54,3 +54,24 @@ def test_automatic_dt_is_recorded_and_an_explicit_dt_is_kept():
     assert cfg.dt == pytest.approx(DT_AUTO["bm4"] * A_REF / A)
     assert cfg.dt_used == 0.05  # A = 12.04: target 0.0519, rounded down to divide dt_out = 1
     assert QKEConfig(Nv=24, dt=0.25).with_auto_dt(D_v).dt == 0.25
+
+
+def test_box_that_cannot_show_the_instability_warns():
+    """The bands scale with the distribution, the box modes 2 pi n/L do not.
+
+    c = 0.01 in the F2 box (spacing 0.063): one box mode (K = 0) in bands of width 0.008 and 0.0034.
+    c = 1 on 32 points: the band K in [-2.0, -1.2] lies beyond pi Nz/L = 1.0.
+    The F2 box itself (L = 100, Nz = 700; 18 modes in the bands of a = 0.9) stays silent.
+    """
+    import warnings
+
+    from flavomon.errors import PhysicsWarning
+    from flavomon.workflows.qke import _warn_if_box_misses_bands, run_qke
+
+    with pytest.warns(PhysicsWarning, match=r"only 1 box mode\(s\) .* L >= 6\.\d+e\+03"):
+        run_qke(_scaled(0.01), Nz=32, Nv=24, t_end=1.0, realizations=1, progress=False)
+    with pytest.warns(PhysicsWarning, match=r"K in \[-(2\.0|1\.99)\d*, -1\.19\d*\] reach beyond .* = 1\.01"):
+        run_qke(_scaled(1.0), Nz=32, Nv=24, t_end=1.0, realizations=1, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warn_if_box_misses_bands(_scaled(1.0), QKEConfig())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from ..distributions import from_spec
-from ..errors import ConfigMismatchError
+from ..errors import ConfigMismatchError, PhysicsWarning
 from ..io import check_output_path, read_dataset, write_dataset
 from ..io.qke import qke_dataset
 from ..qke import QKEConfig, run_ensemble
@@ -26,6 +27,48 @@ from ..qke.checkpoint import CheckpointStore
 from ..qke.evolve import _prepare, fingerprint
 
 __all__ = ["run_qke", "checkpoint_dir"]
+
+
+MIN_BOX_MODES = 4
+"""Fewest box modes inside the unstable bands before ``run_qke`` warns (the F2 box holds 18 for a = 0.9)."""
+
+
+def _warn_if_box_misses_bands(dist: Any, config: QKEConfig) -> None:
+    """PhysicsWarning if the box modes K_n = 2 pi n / L (|n| <= Nz/2) cannot show the instability.
+
+    Two cases: fewer than MIN_BOX_MODES box modes inside the unstable bands of the discrete (Nv-node) system, e.g. a weak
+    distribution (its bands shrink with int|D|dv) in the default L = 100; or bands reaching beyond
+    the grid's largest |K| = pi Nz / L.  The bands come from :func:`flavomon.linear.unstable_bands`.
+    """
+    from ..linear import unstable_bands
+
+    bands = unstable_bands(dist, Nv=config.Nv)
+    if not bands:
+        return
+    K_box = config.box().K
+    dK = 2 * np.pi / config.L
+    where = ", ".join(f"K in [{b.K_lo:.4g}, {b.K_hi:.4g}]" for b in bands)
+    n_in = sum(int(np.count_nonzero((K_box >= b.K_lo) & (K_box <= b.K_hi))) for b in bands)
+    if n_in < MIN_BOX_MODES:
+        width = max(b.K_hi - b.K_lo for b in bands)
+        warnings.warn(
+            f"only {n_in} box mode(s) (spacing 2 pi/L = {dK:.3g}) lie in the unstable band(s) {where}: this "
+            f"box can hardly show the instability; a box of L >= {2 * np.pi * 2 * MIN_BOX_MODES / width:.3g} "
+            f"holds about {2 * MIN_BOX_MODES} modes in the widest band (raise Nz with L to keep the resolution)",
+            PhysicsWarning,
+            stacklevel=3,
+        )
+    K_top = float(np.max(np.abs(K_box)))
+    beyond = [b for b in bands if max(abs(b.K_lo), abs(b.K_hi)) > K_top]
+    if beyond:
+        warnings.warn(
+            f"the unstable band(s) {', '.join(f'K in [{b.K_lo:.4g}, {b.K_hi:.4g}]' for b in beyond)} reach beyond the grid's largest |K| = pi Nz/L = {K_top:.3g}: "
+            f"modes there are not represented; raise Nz (Nz >= "
+            f"{int(np.ceil(max(max(abs(b.K_lo), abs(b.K_hi)) for b in beyond) * config.L / np.pi)) * 2} "
+            f"resolves them twice over)",
+            PhysicsWarning,
+            stacklevel=3,
+        )
 
 
 def checkpoint_dir(out: str | os.PathLike) -> Path:
@@ -80,6 +123,7 @@ def run_qke(
                         f"--resume: {out} was made with a different configuration; refusing to overwrite it"
                     )
                 return ds_old  # finished already
+    _warn_if_box_misses_bands(dist, config)
     prog_cm = None
     cb = None
     if progress:
