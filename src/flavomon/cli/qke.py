@@ -23,7 +23,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--realizations", type=int, default=20, help="number of seeds (default 20)")
     p.add_argument("--seed", type=int, default=0, help="realization r uses seed + r (default 0)")
     p.add_argument("--seed-power", type=float, default=1e-13, help="|psi_{0,K}(0)|^2 per box mode (default 1e-13)")
-    p.add_argument("--dt", type=float, default=None, help="time step (default: automatic, 0.5 * 1.25 / int|D|dv for bm4, i.e. 0.5 for the F2 benchmarks; rounded down to divide --dt-out)")
+    p.add_argument("--dt", type=float, default=None, help="time step (default: automatic, 0.5 * min(1, 1.25 / int|D|dv) for bm4, i.e. 0.5 for the F2 benchmarks; rounded down to divide --dt-out)")
     p.add_argument("--stepper", default="bm4", choices=["bm4", "strang"], help="time scheme: bm4 (order 4, default) or strang (order 2)")
     p.add_argument("--backend", default="numpy", choices=["numpy", "jax"], help="numpy (default) or jax")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: number of cores)")
