@@ -36,9 +36,10 @@ MIN_BOX_MODES = 4
 def _warn_if_box_misses_bands(dist: Any, config: QKEConfig) -> None:
     """PhysicsWarning if the box modes K_n = 2 pi n / L (|n| <= Nz/2) cannot show the instability.
 
-    Two cases: fewer than MIN_BOX_MODES box modes inside the unstable bands of the discrete (Nv-node) system, e.g. a weak
-    distribution (its bands shrink with int|D|dv) in the default L = 100; or bands reaching beyond
-    the grid's largest |K| = pi Nz / L.  The bands come from :func:`flavomon.linear.unstable_bands`.
+    Two cases: fewer than MIN_BOX_MODES box modes inside the unstable bands of the discrete
+    (Nv-node) system, e.g. a weak distribution (its bands shrink with int|D|dv) in the default
+    L = 100; or bands reaching beyond the grid's largest |K| = pi Nz / L.  The bands come from
+    :func:`flavomon.linear.unstable_bands`.
     """
     from ..linear import unstable_bands
 
@@ -61,11 +62,11 @@ def _warn_if_box_misses_bands(dist: Any, config: QKEConfig) -> None:
     K_top = float(np.max(np.abs(K_box)))
     beyond = [b for b in bands if max(abs(b.K_lo), abs(b.K_hi)) > K_top]
     if beyond:
+        K_far = max(max(abs(b.K_lo), abs(b.K_hi)) for b in beyond)
         warnings.warn(
-            f"the unstable band(s) {', '.join(f'K in [{b.K_lo:.4g}, {b.K_hi:.4g}]' for b in beyond)} reach beyond the grid's largest |K| = pi Nz/L = {K_top:.3g}: "
-            f"modes there are not represented; raise Nz (Nz >= "
-            f"{int(np.ceil(max(max(abs(b.K_lo), abs(b.K_hi)) for b in beyond) * config.L / np.pi)) * 2} "
-            f"resolves them twice over)",
+            f"the unstable band(s) {', '.join(f'K in [{b.K_lo:.4g}, {b.K_hi:.4g}]' for b in beyond)} reach "
+            f"beyond the grid's largest |K| = pi Nz/L = {K_top:.3g}: modes there are not represented; raise "
+            f"Nz (Nz >= {2 * int(np.ceil(K_far * config.L / np.pi))} resolves them twice over)",
             PhysicsWarning,
             stacklevel=3,
         )
