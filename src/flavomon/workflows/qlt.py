@@ -86,7 +86,7 @@ def run_qlt(
                     f"resonant kind, use full QLT (leave out --resonant)"
                 )
         raise FlavomonInputError(
-            f"distribution {dist.spec} has no unstable flavor mode on the grid: nothing to evolve"
+            f"distribution {dist.spec} is stable (no flavor mode grows at any K): nothing to evolve"
         )
     ds = qlt_dataset(res, distribution=dist.spec, command=command)
     if resonant:
