@@ -15,13 +15,13 @@ __all__ = ["as_number", "as_int"]
 def as_number(name: str, x: Any, *, positive: bool = False, nonneg: bool = False) -> float:
     """``float(x)``, finite, and ``> 0`` (``positive``) or ``>= 0`` (``nonneg``) if asked."""
     if isinstance(x, bool):
-        raise FlavomonInputError(f"{name} must be a number, got {x!r}")
+        raise FlavomonInputError(f"{name}={x!r} is not a number")
     try:
         y = float(x)
     except (TypeError, ValueError):
-        raise FlavomonInputError(f"{name} must be a number, got {x!r}") from None
+        raise FlavomonInputError(f"{name}={x!r} is not a number") from None
     if not math.isfinite(y):
-        raise FlavomonInputError(f"{name} must be finite, got {x!r}")
+        raise FlavomonInputError(f"{name}={x!r} is not finite")
     if positive and y <= 0:
         raise FlavomonInputError(f"{name} must be > 0, got {x!r}")
     if nonneg and y < 0:

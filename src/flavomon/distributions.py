@@ -30,6 +30,7 @@ from numpy.polynomial import legendre as _leg
 from scipy.optimize import brentq
 
 from .errors import FlavomonInputError, PhysicsWarning
+from ._validate import as_number
 
 __all__ = [
     "Distribution",
@@ -186,15 +187,7 @@ def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
 # analytic families
 # ----------------------------------------------------------------------------------------
 def _check_param(name: str, value: Any, *, positive: bool = False) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise FlavomonInputError(f"parameter {name}={value!r} is not a number") from None
-    if not math.isfinite(x):
-        raise FlavomonInputError(f"parameter {name}={value!r} is not finite")
-    if positive and x <= 0:
-        raise FlavomonInputError(f"parameter {name}={value!r} must be positive")
-    return x
+    return as_number(f"parameter {name}", value, positive=positive)
 
 
 def benchmark(a: float = 0.9) -> Distribution:

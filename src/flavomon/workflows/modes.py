@@ -6,7 +6,6 @@ with a one-line :class:`~flavomon.errors.FlavomonInputError` and no file is writ
 
 from __future__ import annotations
 
-import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import numpy as np
 import xarray as xr
 
 from ..distributions import from_spec
+from .._validate import as_number
 from ..errors import FlavomonInputError, PhysicsWarning
 from ..io import check_output_path, write_dataset
 from ..io.modes import modes_dataset
@@ -24,19 +24,9 @@ from ..linear.growth import band_scan_K
 __all__ = ["run_modes", "validate_modes_args", "default_K_range"]
 
 
-def _finite(name: str, x: Any) -> float:
-    try:
-        y = float(x)
-    except (TypeError, ValueError):
-        raise FlavomonInputError(f"{name}={x!r} is not a number") from None
-    if not math.isfinite(y):
-        raise FlavomonInputError(f"{name}={x!r} is not finite")
-    return y
-
-
 def validate_modes_args(K_min: Any, K_max: Any, n_K: Any, Nv: Any) -> tuple[float, float, int, int | None]:
-    K_min = _finite("K_min", K_min)
-    K_max = _finite("K_max", K_max)
+    K_min = as_number("K_min", K_min)
+    K_max = as_number("K_max", K_max)
     if K_min > K_max:
         raise FlavomonInputError(f"K_min={K_min:g} is larger than K_max={K_max:g}")
     if isinstance(n_K, bool) or not isinstance(n_K, (int, np.integer)) or n_K < 1:
