@@ -1,4 +1,4 @@
-"""``flavomon modes``: output layout and bad input (issue 2 Done-when 8)."""
+"""``flavomon modes``: output layout and bad input."""
 
 import numpy as np
 import pytest
@@ -21,8 +21,10 @@ def test_modes_writes_interfaces_layout(tmp_path, capsys):
     assert png.stat().st_size > 10_000
     with xr.open_dataset(out) as ds:
         assert ds.sizes["K"] == 57 and "root" in ds.coords
-        for name in ("Omega_real", "Omega_imag", "Z_real", "Z_imag", "kind"):
+        for name in ("Omega_real", "Omega_imag", "Z_real", "Z_imag", "Z_R", "kind"):
             assert ds[name].dims == ("K", "root")
+        # Z_R (the label's Z, docs §10.14) exists exactly where there is a root
+        assert np.array_equal(np.isnan(ds["Z_R"].values), np.isnan(ds["Omega_real"].values))
         kinds = set(np.unique(ds["kind"].values.astype(str))) - {""}
         assert kinds <= {"unstable", "real", "damped"} and "unstable" in kinds and "damped" in kinds
         # NaN exactly where there is no root

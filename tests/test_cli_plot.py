@@ -20,3 +20,18 @@ def test_plot_modes_and_qlt_files(tmp_path, capsys):
     bad.write_bytes(b"not netcdf")
     assert main(["plot", str(bad)]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_plot_refuses_to_overwrite_the_file_it_reads(tmp_path, capsys):
+    m = tmp_path / "m.nc"
+    assert main(["modes", "--distribution", "benchmark:a=0.9", "--K-min", "-2", "--K-max", "0",
+                 "--n-K", "11", "--out", str(m)]) == 0
+    before = m.read_bytes()
+    capsys.readouterr()
+    assert main(["plot", str(m), "--out", str(m)]) == 2
+    err = capsys.readouterr().err
+    assert "input file" in err and len(err.strip().splitlines()) == 1, err
+    assert m.read_bytes() == before
+    # the figure appears atomically: no temporary file is left beside it
+    assert main(["plot", str(m), "--out", str(tmp_path / "m.png")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.nc", "m.png"]

@@ -1,10 +1,33 @@
-"""flavomon — fast flavor instabilities in dense neutrino gases.
+"""flavomon: fast flavor instabilities in dense neutrino gases.
 
-Linear theory of flavor waves (flavomons), the fast-flavor QKE in a periodic box, and the
-quasi-linear theory (QLT) of Fiorillo & Raffelt.  Units: mu = sqrt(2) G_F n_nu = 1.
+Linear theory of flavor waves (flavomons), the fast-flavor QKE in a 1D periodic box, and the quasi-linear theory
+(QLT) of Fiorillo & Raffelt [F1, F2].  Units: mu = sqrt(2) G_F n_nu = 1; modes go as exp(-i Omega t + i K z) and
+gamma = Im Omega [docs §1].
 
-The numerics live in :mod:`flavomon.linear`, :mod:`flavomon.qke` and :mod:`flavomon.qlt`;
-grids and angular distributions in :mod:`flavomon.grids` and :mod:`flavomon.distributions`.
+A first session::
+
+    import flavomon as fm
+    dist = fm.from_spec("benchmark:a=0.9")           # or fm.from_callable(f), fm.from_table(v, D), fm.from_file(p)
+    gamma, K, Omega = fm.growth_rate_max(dist)       # fastest growth rate
+    modes = fm.find_modes(dist)                      # every root Omega(K), branches, Z, flavomon labels
+    qlt = fm.run_qlt(dist, fm.QLTConfig(t_end=300))  # full QLT; QLTConfig(resonant=True) for resonant QLT
+    fm.plot(qlt, "qlt.png"); fm.save(qlt, "qlt.nc")
+
+The curated names below are the stable API; the subpackages :mod:`flavomon.linear`, :mod:`flavomon.qke`,
+:mod:`flavomon.qlt`, :mod:`flavomon.io`, :mod:`flavomon.plotting` and :mod:`flavomon.sweep` offer more.
+
+Distributions
+    from_spec, from_callable, from_table, from_file, Distribution; the families benchmark, shallow, isotropic
+Linear theory
+    find_modes, ModesResult, growth_rate_max, unstable_bands, UnstableBand
+QKE box solver
+    run_qke, QKEConfig, QKEResult
+Quasi-linear theory
+    run_qlt, QLTConfig, QLTResult, resonant_final_state
+Files and figures
+    save, load, plot
+Errors, warnings, citation
+    FlavomonInputError, FlavomonError, PhysicsWarning, citation
 """
 
 import os as _os
@@ -15,33 +38,55 @@ import os as _os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     _os.environ.setdefault(_var, "1")
 
+from ._citation import citation  # noqa: E402
 from ._version import __version__  # noqa: E402
-from .distributions import (
-    Distribution,
-    benchmark,
-    from_callable,
-    from_file,
-    from_spec,
-    from_table,
-    isotropic,
-    shallow,
+from .distributions import (  # noqa: E402
+    Distribution, benchmark, from_callable, from_file, from_spec, from_table, isotropic, shallow,
 )
-from .errors import FlavomonError, FlavomonInputError, PhysicsWarning
-from .grids import PeriodicBox, VelocityGrid
+from .errors import FlavomonError, FlavomonInputError, PhysicsWarning  # noqa: E402
+from .grids import PeriodicBox, VelocityGrid  # noqa: E402
+from .io import load, save  # noqa: E402
+from .linear import ModesResult, UnstableBand, find_modes, growth_rate_max, unstable_bands  # noqa: E402
+from .plotting import plot  # noqa: E402
+from .qke import QKEConfig, QKEResult, run_qke  # noqa: E402
+from .qlt import QLTConfig, QLTResult, resonant_final_state, run_qlt  # noqa: E402
 
 __all__ = [
     "__version__",
+    # distributions
     "Distribution",
-    "FlavomonError",
-    "FlavomonInputError",
-    "PhysicsWarning",
-    "PeriodicBox",
-    "VelocityGrid",
-    "benchmark",
     "from_callable",
     "from_file",
     "from_spec",
     "from_table",
+    "benchmark",
     "isotropic",
     "shallow",
+    # grids
+    "PeriodicBox",
+    "VelocityGrid",
+    # linear theory
+    "ModesResult",
+    "UnstableBand",
+    "find_modes",
+    "growth_rate_max",
+    "unstable_bands",
+    # QKE
+    "QKEConfig",
+    "QKEResult",
+    "run_qke",
+    # QLT
+    "QLTConfig",
+    "QLTResult",
+    "resonant_final_state",
+    "run_qlt",
+    # files and figures
+    "load",
+    "plot",
+    "save",
+    # errors, warnings, citation
+    "FlavomonError",
+    "FlavomonInputError",
+    "PhysicsWarning",
+    "citation",
 ]

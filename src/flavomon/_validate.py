@@ -9,7 +9,10 @@ import numpy as np
 
 from .errors import FlavomonInputError
 
-__all__ = ["as_number", "as_int"]
+__all__ = ["as_number", "as_int", "as_nv", "NV_MAX"]
+
+NV_MAX = 4000
+"""Largest accepted number of velocity nodes (the dense M(K) and the (Nv, Nv) kernels grow like Nv^2)."""
 
 
 def as_number(name: str, x: Any, *, positive: bool = False, nonneg: bool = False) -> float:
@@ -35,4 +38,16 @@ def as_int(name: str, x: Any, *, minimum: int) -> int:
         raise FlavomonInputError(f"{name} must be an integer, got {x!r}")
     if x < minimum:
         raise FlavomonInputError(f"{name} must be >= {minimum}, got {x}")
+    return int(x)
+
+
+def as_nv(x: Any, name: str = "Nv") -> int:
+    """The number of velocity nodes: a true integer with ``2 <= Nv <= NV_MAX``.
+
+    The one rule for every ``Nv`` in the package (velocity grids, discrete modes, QKE, QLT,
+    sweeps): two nodes are the fewest a Gauss–Legendre grid with a non-trivial moment
+    :math:`D_1` has, and :data:`NV_MAX` bounds the memory of the dense matrices.
+    """
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or not 2 <= x <= NV_MAX:
+        raise FlavomonInputError(f"{name} must be an integer in [2, {NV_MAX}], got {x!r}")
     return int(x)

@@ -1,24 +1,23 @@
-r"""Angular distributions D(v) of the lepton-number difference  [physics.md §1, §8].
+r"""Angular distributions D(v) of the lepton-number difference  [docs §1, §8].
 
 A :class:`Distribution` is a callable ``D(v)`` that accepts **complex** ``v``: the Landau
 continuation of the dispersion relation needs ``D(v_p)`` at complex phase velocities
-[physics.md §3].  Analytic families are entire functions; tabulated data are turned into a
+[docs §3].  Analytic families are entire functions; tabulated data are turned into a
 Legendre series (an entire function) whose fit residual is recorded.
 
-Constructors
-------------
+**Constructors:**
+
 * :func:`benchmark` — :math:`D_v = e^{-2(1-v)^2} - a`  [F2 eq. 5]
 * :func:`shallow` — the mirror image :math:`a - e^{-2(1-v)^2}` (stand-in for F1 S55)
 * :func:`isotropic` — :math:`D_v = D_0/2`  (thermal isotropic medium, F1 Fig. S5)
 * :func:`from_table` / :func:`from_file` — tabulated ``v, D`` (CSV with header ``v,D`` or NPZ)
 * :func:`from_callable` — any Python function of v
-* :func:`from_spec` — the SPEC strings of INTERFACES.md (``benchmark:a=0.9``, ``PATH.csv``, ...)
+* :func:`from_spec` — the SPEC strings of the command-line interface (``benchmark:a=0.9``, ``PATH.csv``, ...)
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -29,8 +28,9 @@ import numpy as np
 from numpy.polynomial import legendre as _leg
 from scipy.optimize import brentq
 
-from .errors import FlavomonInputError, PhysicsWarning
 from ._validate import as_number
+from .errors import FlavomonInputError, PhysicsWarning
+from .grids import gauss_legendre, moments_on_grid, rate_scale
 
 __all__ = [
     "Distribution",
@@ -47,11 +47,14 @@ __all__ = [
 
 MIN_TABLE_ROWS = 8
 _QUAD_NODES = 400  # GL nodes for moments of analytic D(v); exact to ~1e-15 for entire D of modest degree
+RATE_SCALE_NODES = 200
+"""Gauss–Legendre nodes of :attr:`Distribution.rate_scale` (a scale for windows, grids and tolerances,
+so the quadrature error at the kinks of |D| at the crossings does not matter)."""
 
 
 @dataclass(frozen=True)
 class CrossingInfo:
-    """Angular-crossing analysis of a distribution  [physics.md §6].
+    """Angular-crossing analysis of a distribution  [docs §6].
 
     Attributes
     ----------
@@ -61,7 +64,7 @@ class CrossingInfo:
         Moments :math:`\\int dv\\,v^n D_v`.
     flipped_intervals : tuple of (float, float)
         Velocity intervals where ``sign(D) != sign(D0)``; in resonant QLT these are the
-        candidates for flipping (physics.md §6: "the side whose sign is opposite to D_0").
+        candidates for flipping (docs §6: "the side whose sign is opposite to D_0").
         The flipped set actually predicted by resonant QLT comes from the dispersion relation.
     flipped_lepton_number : float
         :math:`\\int` of D over the flipped intervals.
@@ -103,7 +106,7 @@ class Distribution:
     params : dict, optional
         Family parameters.
     fit_residual : float, optional
-        For tabulated/fitted distributions: max |D_fit - D_data| over the data points.
+        For tabulated/fitted distributions: :math:`\\max|D_{fit}-D_{data}|` over the data points.
     fit_degree : int, optional
         Degree of the Legendre series for fitted distributions.
     """
@@ -125,6 +128,7 @@ class Distribution:
         self.fit_residual = fit_residual
         self.fit_degree = fit_degree
         self._crossing: CrossingInfo | None = None
+        self._rate_scale: float | None = None
 
     # -- evaluation ---------------------------------------------------------------------
     def __call__(self, v: Any) -> np.ndarray:
@@ -145,20 +149,32 @@ class Distribution:
     # -- moments and crossings -----------------------------------------------------------
     def moments(self, nmax: int = 2) -> np.ndarray:
         """Moments ``[D0, D1, ..., D_nmax]`` with :math:`D_n=\\int_{-1}^1 dv\\,v^nD_v`."""
-        v, w = _gauss_legendre(_QUAD_NODES)
-        Dv = self.on_grid(v)
-        return np.array([np.sum(w * v**n * Dv) for n in range(nmax + 1)])
+        v, w = gauss_legendre(_QUAD_NODES)
+        return moments_on_grid(self.on_grid(v), v, w, nmax)
 
     @property
     def D0(self) -> float:
+        """:math:`D_0=\\int dv\\,D_v`."""
         return float(self.moments(0)[0])
 
     @property
     def D1(self) -> float:
+        """:math:`D_1=\\int dv\\,v\\,D_v`."""
         return float(self.moments(1)[1])
 
+    @property
+    def rate_scale(self) -> float:
+        """:math:`A=\\int dv\\,|D_v|`, the natural rate scale [docs §3] (:func:`flavomon.grids.rate_scale`).
+
+        Computed once on ``RATE_SCALE_NODES`` Gauss–Legendre nodes and cached.
+        """
+        if self._rate_scale is None:
+            v, w = gauss_legendre(RATE_SCALE_NODES)
+            self._rate_scale = rate_scale(self.on_grid(v), w)
+        return self._rate_scale
+
     def crossing_info(self) -> CrossingInfo:
-        """Crossing points, moments and the flipped side  [physics.md §6, §8]."""
+        """Crossing points, moments and the flipped side  [docs §6, §8]."""
         if self._crossing is None:
             self._crossing = _analyse_crossings(self)
         return self._crossing
@@ -175,14 +191,6 @@ class Distribution:
         return f"Distribution({self.name!r})"
 
 
-@functools.lru_cache(maxsize=8)
-def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
-    v, w = _leg.leggauss(n)
-    v.setflags(write=False)
-    w.setflags(write=False)
-    return v, w
-
-
 # ----------------------------------------------------------------------------------------
 # analytic families
 # ----------------------------------------------------------------------------------------
@@ -191,7 +199,7 @@ def _check_param(name: str, value: Any, *, positive: bool = False) -> float:
 
 
 def benchmark(a: float = 0.9) -> Distribution:
-    """The F2 benchmark :math:`D_v = e^{-2(1-v)^2} - a`  [F2 eq. 5, physics.md §8.1].
+    """The F2 benchmark :math:`D_v = e^{-2(1-v)^2} - a`  [F2 eq. 5, docs §8.1].
 
     Has an angular crossing for :math:`e^{-8} < a < 1` at :math:`v_c = 1-\\sqrt{-\\ln a/2}`.
     """
@@ -205,10 +213,10 @@ def benchmark(a: float = 0.9) -> Distribution:
 
 
 def shallow(a: float = 0.95) -> Distribution:
-    """Mirror image of the benchmark, :math:`D_v = a - e^{-2(1-v)^2}`  [physics.md §8.2].
+    """Mirror image of the benchmark, :math:`D_v = a - e^{-2(1-v)^2}`  [docs §8.2].
 
     nu_e-dominated with a shallow crossing for a close to 1: the stand-in for F1 S55–S56.
-    By the symmetry D -> -D (physics.md §2) its growth rates equal the benchmark's.
+    By the symmetry D -> -D (docs §2) its growth rates equal the benchmark's.
     """
     a = _check_param("a", a)
     return Distribution(
@@ -220,7 +228,7 @@ def shallow(a: float = 0.95) -> Distribution:
 
 
 def isotropic(D0: float = 1.0) -> Distribution:
-    """Thermal isotropic nu_e/nu_mu medium, :math:`D_v = D_0/2`  [physics.md §8.3, F1 Fig. S5]."""
+    """Thermal isotropic nu_e/nu_mu medium, :math:`D_v = D_0/2`  [docs §8.3, F1 Fig. S5]."""
     D0 = _check_param("D0", D0)
     return Distribution(
         lambda v: np.full(np.shape(v), D0 / 2.0, dtype=np.result_type(v, float)),
@@ -443,12 +451,12 @@ def from_callable(func: Callable[[np.ndarray], Any], *, name: str | None = None)
         raise FlavomonInputError(f"distribution {name!r} must return finite values of v's shape")
     if ok:
         return Distribution(func, name=name, spec=f"callable:{name}")
-    v = np.polynomial.legendre.leggauss(129)[0]
+    v = gauss_legendre(129)[0]
     return from_table(v, np.asarray(func(v), dtype=float), name=name, spec=f"callable:{name}")
 
 
 def from_spec(spec: str | Distribution | Callable[[np.ndarray], Any]) -> Distribution:
-    """Parse a distribution SPEC (INTERFACES.md).
+    """Parse a distribution SPEC, as the command-line interface accepts it.
 
     Accepted: ``benchmark:a=0.9``, ``shallow:a=0.95``, ``isotropic:D0=1`` (parameters
     optional, defaults as shown), a path to ``.csv``/``.npz``, an existing
@@ -507,11 +515,11 @@ def _analyse_crossings(dist: Distribution) -> CrossingInfo:
             crossings.append(brentq(f, last_v, x, xtol=1e-14, rtol=4 * np.finfo(float).eps))
         last_sign, last_v = s, x
     crossings = [c for c in crossings if -1.0 < c < 1.0]
-    # flipped side: where sign(D) != sign(D0) [physics.md §6]
+    # flipped side: where sign(D) != sign(D0) [docs §6]
     edges = [-1.0, *crossings, 1.0]
     ref = np.sign(D0)
     flipped: list[tuple[float, float]] = []
-    vq, wq = _leg.leggauss(64)
+    vq, wq = gauss_legendre(64)
     nflip = 0.0
     for lo, hi in zip(edges[:-1], edges[1:]):
         mid = 0.5 * (lo + hi)

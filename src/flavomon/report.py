@@ -1,23 +1,23 @@
-r"""The numbers behind F2's Fig. 1: QLT against the QKE ensemble  [physics.md §4–6].
+r"""The numbers behind F2's Fig. 1: QLT against the QKE ensemble  [docs §4–6].
 
-Everything here reads finished :mod:`xarray` Datasets of the layouts of INTERFACES.md
+Everything here reads finished :mod:`xarray` Datasets of flavomon's file layouts
 (``modes.nc``, ``qke.nc``, ``qlt.nc``) and computes plain numbers; no physics is run, so the
 numbers of ``flavomon reproduce`` equal those computed from separate ``flavomon modes`` /
 ``qke`` / ``qlt`` runs of the same options.
 
 Quantities (for one distribution, all at the final time t_end of the QKE run):
 
-* :func:`l1_distance` — :math:`L_1 = \sum_v w_v |D^{(a)}_v - D^{(b)}_v|`, the metric of the QLT
-  issue (F2 compares box-averaged :math:`D_v` at t = 500 by eye; we quantify it);
+* :func:`l1_distance` — :math:`L_1 = \sum_v w_v |D^{(a)}_v - D^{(b)}_v|`, the accuracy metric
+  of QLT (F2 compares box-averaged :math:`D_v` at t = 500 by eye; we quantify it);
 * :func:`qke_noise_floor` — :math:`\sum_v w_v\,\sigma_v/\sqrt N`, the standard error of the
   ensemble mean in the same metric: an L1 below this level is indistinguishable from 0;
 * :func:`d0_drift` — max over t of :math:`|\bar D_0(t)-\bar D_0(0)|/|\bar D_0(0)|`
-  (:math:`\bar D_0` is conserved by the QKE [physics.md §2] and full QLT [F2 eq. 13]; resonant
-  QLT moves lepton number into the flavomons [physics.md §6] and is *not* expected to conserve it);
+  (:math:`\bar D_0` is conserved by the QKE [docs §2] and full QLT [F2 eq. 13]; resonant
+  QLT moves lepton number into the flavomons [docs §6] and is *not* expected to conserve it);
 * :func:`power_tilde` — the continuum power :math:`|\tilde\psi_{0,K}|^2 = L^2|\psi_{0,K}|^2`
-  [physics.md §4] from the per-box-mode ``power`` of qke.nc/qlt.nc;
+  [docs §4] from the per-box-mode ``power`` of qke.nc/qlt.nc;
 * :func:`time_power_reaches` — the moment the maximum of the (ensemble-mean) spectrum first
-  reaches :math:`10^{-2}` (F2 Fig. 1's intermediate snapshot, physics.md §4);
+  reaches :math:`10^{-2}` (F2 Fig. 1's intermediate snapshot, docs §4);
 * :func:`spectrum_peak` — K and height of the maximum of :math:`|\tilde\psi_{0,K}|^2`.
 """
 
@@ -31,7 +31,8 @@ from typing import Any, Mapping
 import numpy as np
 import xarray as xr
 
-from .io._netcdf import config_of
+from .io import config_of
+from .io.files import atomic_write_text, check_output_path
 
 __all__ = [
     "SNAPSHOT_LEVEL",
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 SNAPSHOT_LEVEL = 1e-2
-"""Max of :math:`|\\tilde\\psi_{0,K}|^2` defining F2 Fig. 1's intermediate snapshot [physics.md §4]."""
+"""Max of :math:`|\\tilde\\psi_{0,K}|^2` defining F2 Fig. 1's intermediate snapshot [docs §4]."""
 
 VOLATILE_KEYS = ("timing", "created", "machine")
 """Top-level report keys that legitimately differ between reruns of the same configuration."""
@@ -64,7 +65,7 @@ VOLATILE_KEYS = ("timing", "created", "machine")
 # small helpers
 # ----------------------------------------------------------------------------------------
 def scalar_of(ds: xr.Dataset, name: str) -> float:
-    """A scalar stored either as a 0-d variable or as an attribute (INTERFACES.md allows both)."""
+    """A scalar stored either as a 0-d variable or as an attribute (the file layouts allow both)."""
     if name in ds.variables:
         return float(np.asarray(ds[name].values).reshape(-1)[0])
     if name in ds.attrs:
@@ -112,7 +113,7 @@ def final_D(ds: xr.Dataset, t: float | None = None) -> tuple[np.ndarray, float]:
 # metrics
 # ----------------------------------------------------------------------------------------
 def l1_distance(w: np.ndarray, D_a: np.ndarray, D_b: np.ndarray) -> float:
-    r""":math:`\sum_v w_v |D^{(a)}_v - D^{(b)}_v|` on a common velocity grid (issue 4, Done-when 2)."""
+    r""":math:`\sum_v w_v |D^{(a)}_v - D^{(b)}_v|` on a common velocity grid (the QLT accuracy metric)."""
     w, D_a, D_b = (np.asarray(x, dtype=float) for x in (w, D_a, D_b))
     if not (w.shape == D_a.shape == D_b.shape):
         raise ValueError(f"L1 needs one velocity grid; shapes w{w.shape}, D{D_a.shape}, D{D_b.shape}")
@@ -133,7 +134,7 @@ def d0_series(ds: xr.Dataset) -> xr.DataArray:
 
 
 def d0_drift(ds: xr.Dataset) -> float:
-    r"""Max over t (and realizations) of :math:`|D_0(t)-D_0(0)|/|D_0(0)|`  [physics.md §2, F2 eq. 13]."""
+    r"""Max over t (and realizations) of :math:`|D_0(t)-D_0(0)|/|D_0(0)|`  [docs §2, F2 eq. 13]."""
     D0 = d0_series(ds)
     D0_init = D0.isel(t=0)
     rel = np.abs(D0 - D0_init) / np.abs(D0_init)
@@ -141,7 +142,7 @@ def d0_drift(ds: xr.Dataset) -> float:
 
 
 def power_tilde(ds: xr.Dataset, L: float) -> xr.DataArray:
-    r""":math:`|\tilde\psi_{0,K}|^2 = L^2|\psi_{0,K}|^2`  [physics.md §4], sorted along K."""
+    r""":math:`|\tilde\psi_{0,K}|^2 = L^2|\psi_{0,K}|^2`  [docs §4], sorted along K."""
     return _sorted_K(ds["power"] * float(L) ** 2)
 
 
@@ -197,7 +198,7 @@ def comparison_numbers(
 ) -> dict[str, Any]:
     """All report numbers for one distribution, from the four finished Datasets.
 
-    Pure function of the files' contents (Done-when 2 of issue 5).
+    A pure function of the files' contents, so separate runs of the same options give the same numbers.
     """
     if L is None:
         L = box_length(qke)
@@ -243,7 +244,7 @@ def comparison_numbers(
         out["gamma_max"] = _finite_or_none(scalar_of(modes, "gamma_max"))
         out["K_at_gamma_max"] = _finite_or_none(scalar_of(modes, "K_at_gamma_max"))
 
-    # spectra: |psi~_{0,K}|^2 = L^2 |psi_{0,K}|^2 [physics.md §4]
+    # spectra: |psi~_{0,K}|^2 = L^2 |psi_{0,K}|^2 [docs §4]
     P_qke = mean_power_tilde(qke, L)
     P_qlt = mean_power_tilde(qlt, L)
     t_star, i_star = time_power_reaches(P_qke)
@@ -298,8 +299,8 @@ def report_markdown(report: Mapping[str, Any]) -> str:
         "",
         "L1 = sum_v w_v |D_v - D_v^QKE| at t_end (box-averaged D_v; QKE = ensemble mean); noise floor = "
         "sum_v w_v std_v / sqrt(N). D0 drift = max_t |D0(t) - D0(0)| / |D0(0)| (resonant QLT moves lepton "
-        "number into flavomons and is not expected to conserve D0, physics.md §6). Spectra in "
-        "|psi~_{0,K}|^2 = L^2 |psi_{0,K}|^2 (physics.md §4).",
+        "number into flavomons and is not expected to conserve D0, docs §6). Spectra in "
+        "|psi~_{0,K}|^2 = L^2 |psi_{0,K}|^2 (docs §4).",
         "",
         "| a | gamma_max | K at max | L1(QKE,QLT) | L1(QKE,res.) | noise floor | D0 drift QKE | D0 drift QLT | D0 drift res. |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -312,11 +313,11 @@ def report_markdown(report: Mapping[str, Any]) -> str:
             f"| {_fmt(r['qke_noise_floor'], '.3e')} | {_fmt(dd['qke'], '.1e')} | {_fmt(dd['qlt'], '.1e')} "
             f"| {_fmt(dd['qlt_resonant'], '.1e')} |"
         )
-    refs = [(k, r["reference_physics_md"]) for k, r in report.get("results", {}).items() if "reference_physics_md" in r]
+    refs = [(k, r["reference"]) for k, r in report.get("results", {}).items() if "reference" in r]
     if refs:
         lines += [
             "",
-            "Reference values (physics.md §9 Tables A–B; L1 targets of the QLT issue, at full fidelity):",
+            "Reference values (docs §9 Tables A–B; L1 accuracy targets of QLT, at full fidelity):",
             "",
             "| a | gamma_max (ref.) | K at max (ref.) | D0 after resonant QLT (ref.) | D0 final resonant (here) | L1(QKE,QLT) target |",
             "|---|---|---|---|---|---|",
@@ -366,20 +367,25 @@ def report_markdown(report: Mapping[str, Any]) -> str:
 
 
 def write_report(report: Mapping[str, Any], folder: str | Path) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.md`` atomically into ``folder``."""
-    import os
-    import tempfile
+    """Write ``report.json`` and ``report.md`` atomically into ``folder``.
 
+    Parameters
+    ----------
+    report : mapping
+        The report dictionary (JSON-serialisable).
+    folder : str or Path
+        An existing, writable folder.
+
+    Returns
+    -------
+    (Path, Path)
+        The paths of ``report.json`` and ``report.md``.
+    """
     folder = Path(folder)
     paths = []
     for name, text in (
         ("report.json", json.dumps(report, indent=2, sort_keys=False) + "\n"),
         ("report.md", report_markdown(report)),
     ):
-        p = folder / name
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-        paths.append(p)
+        paths.append(atomic_write_text(check_output_path(folder / name), text))
     return paths[0], paths[1]

@@ -1,4 +1,4 @@
-"""Dispersion function, Landau continuation and the discrete kernels  [physics.md §3]."""
+"""Dispersion function, Landau continuation and the discrete kernels  [docs §3]."""
 
 import numpy as np
 import pytest
@@ -35,7 +35,7 @@ def test_I_n_and_derivative_match_quad_upper_half_plane(Om, K):
 
 @pytest.mark.parametrize("Om,K", [(0.1 - 0.2j, -1.47), (1.3 - 0.05j, 0.2), (-0.2 - 0.1j, -2.2)])
 def test_landau_continuation_is_principal_integral_plus_residue(Om, K):
-    # physics.md §3: below the axis inside the light cone, I_n = direct integral - 2 pi i sgn(k) D(v_p) v_p^n / k
+    # docs §3: below the axis inside the light cone, I_n = direct integral - 2 pi i sgn(k) D(v_p) v_p^n / k
     de = get_dielectric(A09)
     k = K + de.D1
     vp = (Om + de.D0) / k
@@ -61,7 +61,7 @@ def test_continuous_across_real_axis_inside_light_cone():
 
 
 def test_real_axis_imaginary_part_is_minus_i_pi_delta():
-    # on the real axis Im I_n = -pi D(v_r) v_r^n / |k|  (P - i pi delta, physics.md §3)
+    # on the real axis Im I_n = -pi D(v_r) v_r^n / |k|  (P - i pi delta, docs §3)
     de = get_dielectric(A09)
     Om, K = 0.2, -1.4
     k = K + de.D1
@@ -79,7 +79,7 @@ def test_det_D_equals_K_over_k_eps_and_derivatives():
     d, dd = det_D(Om, K, A09, derivative=True)
     e, de_ = dispersion_function(Om, K, A09, derivative=True)
     k = K + de.D1
-    # exact identity calD = (K/k) eps (physics.md §3)
+    # exact identity calD = (K/k) eps (docs §3)
     assert np.max(np.abs(d - K / k * e) / (1 + np.abs(d))) < 1e-12
     # Omega-derivatives vs central differences (analytic => d/dOmega along the real direction), O(h^2)
     h = 1e-5
@@ -90,7 +90,7 @@ def test_det_D_equals_K_over_k_eps_and_derivatives():
 
 
 def test_symmetry_D_to_minus_D():
-    # physics.md §2: D -> -D maps modes (Omega, K) -> (-Omega*, -K); calD(-Omega*, -K; -D) = conj calD(Omega, K; D)
+    # docs §2: D -> -D maps modes (Omega, K) -> (-Omega*, -K); calD(-Omega*, -K; -D) = conj calD(Omega, K; D)
     mirror = shallow(0.9)
     Om = np.array([0.15 + 0.11j, 1.3 + 0.05j, -0.4 + 0.3j])
     K = np.array([-1.47, -0.15, 0.5])
@@ -109,7 +109,7 @@ def test_generic_callable_uses_cauchy_derivative():
 
 
 def test_discrete_kernels_vanish_at_eigenvalues_of_M():
-    # the zeros of the discrete calD_N are the eigenvalues of M (physics.md §3)
+    # the zeros of the discrete calD_N are the eigenvalues of M (docs §3)
     v, w = np.polynomial.legendre.leggauss(60)
     Dv = A09.on_grid(v)
     K = -1.3

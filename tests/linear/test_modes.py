@@ -1,4 +1,4 @@
-"""All roots, bands and flavomon properties against physics.md §9 (Tables B–F)."""
+"""All roots, bands and flavomon properties against docs §9 (Tables B–F)."""
 
 import numpy as np
 import pytest
@@ -10,12 +10,12 @@ from flavomon.linear import (
     find_modes,
     flavomon_properties,
     growth_rate_max,
-    projection_factor,
+    seed_projection,
     unstable_bands,
     weak_growth_rate,
 )
 
-# physics.md §9 Table B: (K_lo, kind, Omega_lo), (K_hi, kind, Omega_hi), gamma_max, K_at_max, Omega_R at max
+# docs §9 Table B: (K_lo, kind, Omega_lo), (K_hi, kind, Omega_hi), gamma_max, K_at_max, Omega_R at max
 TABLE_B = {
     0.9: [
         ((-2.04165160, "res", -0.10942533), (-1.19527329, "bp", 0.27865510), 0.11150931, -1.472930, 0.1462269),
@@ -39,9 +39,9 @@ def test_table_B_bands(bands):
     ref = TABLE_B[a]
     assert len(got) == len(ref), got
     for b, (lo, hi, g, Km, OmR) in zip(got, ref):
-        # Table B gives 8-9 digits; issue 2 asks 1e-6 relative for gamma_max and edges
+        # Table B gives 8-9 digits; gamma_max and edges are promised to 1e-6 relative
         assert b.gamma_max == pytest.approx(g, rel=1e-6)
-        # the maximum is flat: K at max to 1e-4 (issue 2); Omega_R at max to ~5e-7 (physics.md §9)
+        # the maximum is flat: K at max to 1e-4; Omega_R at max to ~5e-7 (docs §9)
         assert b.K_at_max == pytest.approx(Km, abs=1e-4)
         assert b.Omega_at_max.real == pytest.approx(OmR, abs=2e-6)
         for (Kref, kind, Omref), K, kd, Om in ((lo, b.K_lo, b.edge_lo, b.Omega_lo), (hi, b.K_hi, b.edge_hi, b.Omega_hi)):
@@ -53,7 +53,7 @@ def test_table_B_bands(bands):
 
 @pytest.mark.parametrize("a", [0.9, 0.7, 0.5])
 def test_continuum_and_discrete_Nv100_gamma_max_agree(a):
-    # physics.md §9 "Grid check": the 100-node grid reproduces the continuum gamma_max to 10 digits
+    # docs §9 "Grid check": the 100-node grid reproduces the continuum gamma_max to 10 digits
     gc, Kc, _ = growth_rate_max(benchmark(a))
     gd, Kd, _ = growth_rate_max(benchmark(a), Nv=100)
     assert abs(gc - gd) < 1e-8, (gc, gd, gc - gd)
@@ -67,7 +67,7 @@ def test_every_root_is_a_root_and_satisfies_the_identities(spec):
     assert f.sum() >= K.size  # at least one root per K on average
     Kb = np.broadcast_to(r.K[:, None], r.Omega.shape)[f]
     Om = r.Omega[f]
-    # issue 2 Done-when 3: |calD| < 1e-10 at every returned root (recomputed independently of the finder)
+    # |calD| < 1e-10 at every returned root (recomputed independently of the finder)
     assert np.max(np.abs(det_D(Om, Kb, spec))) < 1e-10
     # F2 eq. 13 identities, Delta = kK - omega Omega; they need K != 0 and Delta != 0 (the trivial
     # Omega = 0 root at K = 0 is excluded)
@@ -82,7 +82,7 @@ def test_every_root_is_a_root_and_satisfies_the_identities(spec):
 
 
 def test_branch_followed_across_Im_Omega_zero():
-    # issue 2 Done-when 4: band A of a = 0.9 turns Landau-damped at the resonant edge K = -2.0417
+    # band A of a = 0.9 turns Landau-damped at the resonant edge K = -2.0417
     K = np.linspace(-2.3, -1.8, 101)
     r = find_modes(benchmark(0.9), K)
     cols = [j for j in range(r.Omega.shape[1]) if r.kind[-1, j] == "unstable"]
@@ -113,7 +113,7 @@ def test_no_crossing_no_unstable_root(dist):
     assert r.bands == [] and np.isnan(r.gamma_max)
 
 
-# physics.md §9 Table F: K -> (upper Omega, Z), (lower Omega, Z)
+# docs §9 Table F: K -> (upper Omega, Z), (lower Omega, Z)
 TABLE_F = {
     0.1: ((0.00250031, 0.99812), (-1.34374812, 0.00179926)),
     0.5: ((0.06269205, 0.95190), (-1.55611322, 0.0195894)),
@@ -131,14 +131,14 @@ def test_isotropic_table_F():
         assert roots.size == 2 and np.all(r.kind[i][np.isfinite(r.Omega[i])] == "real")
         o = np.argsort(-roots.real)
         for (Om_ref, Z_ref), Om, Z in zip(TABLE_F[Kv], roots[o], Zs[o]):
-            # Omega printed to 8 decimals: 1e-6 (issue 2); Z printed to 3-6 significant digits
+            # Omega printed to 8 decimals: 1e-6; Z printed to 3-6 significant digits
             assert abs(Om - Om_ref) < 1e-6, (Kv, Om, Om_ref)
             assert Z.real == pytest.approx(Z_ref, rel=5e-4 if Z_ref > 1e-4 else 2e-2)
             assert Z.real > 0  # both branches are flavomons (F1 Fig. S5)
 
 
 def test_isotropic_against_closed_form():
-    # physics.md §8.3: I0 = (D0/2K) L, I1 = (D0/2K)(u L - 2), u = omega/K, L = ln((u+1)/(u-1)); eps = 1 - I0 + I1 Omega/K
+    # docs §8.3: I0 = (D0/2K) L, I1 = (D0/2K)(u L - 2), u = omega/K, L = ln((u+1)/(u-1)); eps = 1 - I0 + I1 Omega/K
     from scipy.optimize import brentq
 
     D0 = 1.0
@@ -164,9 +164,9 @@ def test_table_CDE_projection_X_and_weak_growth():
     K = -1.445133
     Om = find_modes(d, np.array([K]), bands=False).roots_at(0)[0]
     assert Om.imag == pytest.approx(0.111070, abs=1e-6) and Om.real == pytest.approx(0.159424, abs=1e-6)
-    assert projection_factor(d, Om, K) == pytest.approx(0.740762, rel=2e-6)
+    assert seed_projection(d, Om, K) == pytest.approx(0.740762, rel=2e-6)
     # QLT/QKE on the 100-node grid use the discrete sums; same value to ~1e-10 here
-    assert projection_factor(d, Om, K, Nv=100) == pytest.approx(0.740762, rel=2e-6)
+    assert seed_projection(d, Om, K, Nv=100) == pytest.approx(0.740762, rel=2e-6)
     # Table D at the band-A maximum
     p = flavomon_properties(0.1462269 + 0.11150931j, -1.472930, d)
     assert p.deps_dOmega == pytest.approx(-1.720286 - 0.252929j, abs=2e-6)
@@ -180,14 +180,14 @@ def test_table_CDE_projection_X_and_weak_growth():
 
 
 def test_homogeneous_mode_K0():
-    # physics.md §9 Table B footnote: K = 0 root 1.46852305+0.02521429i (a = 0.9); calD is finite at K = 0
+    # docs §9 Table B footnote: K = 0 root 1.46852305+0.02521429i (a = 0.9); calD is finite at K = 0
     r = find_modes(benchmark(0.9), np.array([-0.01, 0.0, 0.01]))
     roots = r.roots_at(1)
     assert np.min(np.abs(roots - (1.46852305 + 0.02521429j))) < 1e-8
 
 
 def test_table_csv_roundtrip_gamma_max(tmp_path):
-    # issue 2 Done-when 6: benchmark:a=0.7 as a 50-row CSV, read back, gamma_max within 1e-4
+    # benchmark:a=0.7 as a 50-row CSV, read back, gamma_max within 1e-4
     d = benchmark(0.7)
     v = np.linspace(-1, 1, 50)
     p = tmp_path / "a07.csv"
@@ -215,7 +215,7 @@ def test_discrete_route_returns_eigenvalues():
 
 
 def test_thermal_branches_followed_up_to_the_light_cone():
-    # physics.md §8.3 closed form in terms of the distance d = |omega| - K > 0 to the light cone
+    # docs §8.3 closed form in terms of the distance d = |omega| - K > 0 to the light cone
     # (no cancellation): (u+1)/(u-1) = (2K+d)/d for omega = +(K+d), d/(2K+d) for omega = -(K+d).
     # Both real branches approach the cone like d ~ 2K exp(-2(K^2 +- K + 1)) (F1 Fig. S5); Newton
     # continuation used to lose the lower one at K ~ 2.05 (d ~ 3e-6).  K = 2.15 (lower, d = 7.6e-7)
@@ -250,3 +250,22 @@ def test_thermal_branches_followed_up_to_the_light_cone():
             lower = [z for z in r.roots_at(i) if z.real + D0 < -K][0]
             d = -(lower.real + D0) - K
             assert d == pytest.approx(2 * K * np.exp(-2 * (K * K + K + 1)), rel=0.1)  # asymptotic form
+
+
+def test_find_modes_picks_the_automatic_K_range():
+    from flavomon.linear import default_K_range
+    from flavomon.linear.bands import DEFAULT_N_K
+
+    d = benchmark(0.9)
+    r = find_modes(d)
+    K_min, K_max = default_K_range(d)
+    np.testing.assert_array_equal(r.K, np.linspace(K_min, K_max, DEFAULT_N_K))
+    # K = -D1 +- (2A + min(1, A)) with A = int |D| dv: symmetric about k = 0
+    A = d.rate_scale
+    assert K_min == pytest.approx(-d.D1 - (2 * A + min(1.0, A)), rel=1e-14)
+    assert K_max == pytest.approx(-d.D1 + (2 * A + min(1.0, A)), rel=1e-14)
+    # every band of the global search lies inside, and the grid finds the global maximum (both refined
+    # off-grid to ~1e-10 from different grids)
+    for b in unstable_bands(d):
+        assert K_min < b.K_lo < b.K_hi < K_max
+    assert r.gamma_max == pytest.approx(growth_rate_max(d)[0], rel=1e-9)

@@ -1,4 +1,4 @@
-"""Property test of the D -> -D symmetry of the dispersion function  [physics.md §2].
+"""Property test of the D -> -D symmetry of the dispersion function  [docs §2].
 
 D -> -D with psi -> psi* maps solutions onto solutions and modes (Omega, K) onto
 (-Omega*, -K).  For the dispersion function [F2 eq. 22] this reads
@@ -33,7 +33,7 @@ def test_mirror_symmetry_of_epsilon(a, re, im, K):
 
 
 def test_scaling_symmetry_of_the_mode_finder():
-    """D -> cD maps modes (Omega, K) onto (c Omega, c K) [physics.md §3: the I_n are invariant].
+    """D -> cD maps modes (Omega, K) onto (c Omega, c K) [docs §3: the I_n are invariant].
 
     The finder must be scale-free: a weak distribution (all |D| ~ 1e-3, e.g. a table in other
     units, or a nearly isotropic gas) has the same bands, scaled.  Before the scan grid and the

@@ -1,4 +1,4 @@
-"""qke.nc, CLI, checkpoint/resume (SIGKILL and Ctrl-C) and bad input  (issue 3, Done-when 5 and 6)."""
+"""qke.nc, CLI, checkpoint/resume (SIGKILL and Ctrl-C) and bad input."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import xarray as xr
 from flavomon.cli.main import main
 from flavomon.errors import ConfigMismatchError, FlavomonInputError
 from flavomon.qke import QKEConfig, run_realization
-from flavomon.workflows.qke import checkpoint_dir, run_qke
+from flavomon.workflows.qke import checkpoint_dir, qke_to_file
 
 # L = 20: the 32-point grid reaches |K| = 5 and holds 4 box modes in the unstable bands of a = 0.9
 # (fewer would raise flavomon's PhysicsWarning, an error under this suite's filterwarnings)
@@ -31,7 +31,7 @@ def _data_equal(a: xr.Dataset, b: xr.Dataset) -> None:
 
 def test_qke_nc_layout(tmp_path):
     out = tmp_path / "qke.nc"
-    ds = run_qke("benchmark:a=0.9", out=out, **SMALL)
+    ds = qke_to_file("benchmark:a=0.9", out=out, **SMALL)
     back = xr.open_dataset(out)
     assert set(back.coords) >= {"realization", "t", "v", "K"}
     assert back["D"].dims == ("realization", "t", "v") and back["power"].dims == ("realization", "t", "K")
@@ -67,7 +67,7 @@ def _wait_for_checkpoint(ck: Path, proc, timeout=60.0) -> None:
 
 
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
-    ref = run_qke("benchmark:a=0.9", Nz=64, Nv=16, t_end=400, realizations=2, workers=1, progress=False)
+    ref = qke_to_file("benchmark:a=0.9", Nz=64, Nv=16, t_end=400, realizations=2, workers=1, progress=False)
     out = tmp_path / "k.nc"
     proc = subprocess.Popen(_cli(tmp_path, "--out", str(out), t_end=400), stderr=subprocess.DEVNULL)
     _wait_for_checkpoint(checkpoint_dir(out), proc)
@@ -93,7 +93,7 @@ def test_ctrl_c_writes_checkpoint_and_resume_completes(tmp_path):
     # resuming with another configuration is refused and leaves the checkpoint untouched
     before = {p.name: p.read_bytes() for p in checkpoint_dir(out).iterdir()}
     with pytest.raises(ConfigMismatchError):
-        run_qke("benchmark:a=0.9", Nz=64, Nv=16, t_end=400, realizations=2, seed=1, out=out, resume=True, progress=False)
+        qke_to_file("benchmark:a=0.9", Nz=64, Nv=16, t_end=400, realizations=2, seed=1, out=out, resume=True, progress=False)
     assert before == {p.name: p.read_bytes() for p in checkpoint_dir(out).iterdir()}
     rc = subprocess.run(_cli(tmp_path, "--out", str(out), "--resume", t_end=400), stderr=subprocess.PIPE).returncode
     assert rc == 0 and out.exists()
@@ -101,15 +101,15 @@ def test_ctrl_c_writes_checkpoint_and_resume_completes(tmp_path):
 
 def test_resume_of_file_with_other_config_is_refused(tmp_path):
     out = tmp_path / "q.nc"
-    run_qke("benchmark:a=0.9", out=out, **SMALL)
+    qke_to_file("benchmark:a=0.9", out=out, **SMALL)
     data = out.read_bytes()
     with pytest.raises(ConfigMismatchError):
-        run_qke("benchmark:a=0.7", out=out, resume=True, **SMALL)
+        qke_to_file("benchmark:a=0.7", out=out, resume=True, **SMALL)
     assert main(["qke", "--distribution", "benchmark:a=0.9", "--Nz", "32", "--L", "20", "--Nv", "8", "--t-end", "12",
                  "--realizations", "2", "--out", str(out), "--resume", "--no-progress"]) == 2
     assert out.read_bytes() == data  # untouched
     # same configuration: resume returns the finished file unchanged
-    ds = run_qke("benchmark:a=0.9", out=out, resume=True, **SMALL)
+    ds = qke_to_file("benchmark:a=0.9", out=out, resume=True, **SMALL)
     assert out.read_bytes() == data and ds.sizes["t"] == 11
 
 
@@ -167,7 +167,7 @@ def test_plot_cli_qke_and_qlt_layout(tmp_path):
     from flavomon.plotting.evolution import plot_D_final, plot_spectra
 
     out = tmp_path / "qke.nc"
-    ds = run_qke("benchmark:a=0.9", out=out, **SMALL)
+    ds = qke_to_file("benchmark:a=0.9", out=out, **SMALL)
     assert main(["plot", str(out)]) == 0 and (tmp_path / "qke.png").stat().st_size > 1000
     # a qlt.nc-like layout (no realization axis)
     qlt = xr.Dataset(

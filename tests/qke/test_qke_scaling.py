@@ -1,7 +1,7 @@
 """The automatic QKE time step follows the distribution's rate scale (scaling symmetry).
 
 Under D -> cD the QKE [F2 eq. 4] maps onto itself with t -> t/c, z -> z/c and psi -> c psi
-(physics.md §1 units: every rate is proportional to D).  With dt=None the step is
+(docs §1 units: every rate is proportional to D).  With dt=None the step is
 DT_AUTO * min(1, A_REF / int|D|dv), so a stronger distribution is integrated with the scaled step
 and gives the same numbers; before, every distribution got dt = 0.5.
 """
@@ -39,7 +39,7 @@ def test_scaled_distribution_gives_the_scaled_run():
 
 @pytest.mark.parametrize("a, dt", [(0.9, 0.5), (0.7, 0.5), (0.5, 0.5)])
 def test_automatic_dt_of_the_benchmarks_is_unchanged(a, dt):
-    """The F2 benchmarks keep the dt at which issue 3's convergence was measured."""
+    """The F2 benchmarks keep the dt at which the QKE convergence was measured (dt = 0.5)."""
     from flavomon.distributions import benchmark
     from flavomon.grids import VelocityGrid
 
@@ -74,12 +74,12 @@ def test_box_that_cannot_show_the_instability_warns():
     import warnings
 
     from flavomon.errors import PhysicsWarning
-    from flavomon.workflows.qke import _warn_if_box_misses_bands, run_qke
+    from flavomon.workflows.qke import _warn_if_box_misses_bands, qke_to_file
 
     with pytest.warns(PhysicsWarning, match=r"only 1 box mode\(s\) .* L >= 6\.\d+e\+03"):
-        run_qke(_scaled(0.01), Nz=32, Nv=24, t_end=1.0, realizations=1, progress=False)
+        qke_to_file(_scaled(0.01), Nz=32, Nv=24, t_end=1.0, realizations=1, progress=False)
     with pytest.warns(PhysicsWarning, match=r"K in \[-(2\.0|1\.99)\d*, -1\.19\d*\] reach beyond .* = 1\.01"):
-        run_qke(_scaled(1.0), Nz=32, Nv=24, t_end=1.0, realizations=1, progress=False)
+        qke_to_file(_scaled(1.0), Nz=32, Nv=24, t_end=1.0, realizations=1, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _warn_if_box_misses_bands(_scaled(1.0), QKEConfig())

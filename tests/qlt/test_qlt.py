@@ -1,6 +1,6 @@
 """Tests of flavomon.qlt: full QLT, resonant QLT, kinetic equations, workflow and CLI.
 
-Reference numbers: physics.md §9 (Tables B, C, G).  Tolerances are commented.
+Reference numbers: docs §9 (Tables B, C, G).  Tolerances are commented.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from flavomon.errors import FlavomonInputError, PhysicsWarning
 from flavomon.grids import VelocityGrid
 from flavomon.linear.discrete import discrete_eigenvalues, discrete_matrix
 from flavomon.qlt import QLTConfig, resonant_final_state, run_kinetic, run_qlt_solver
-from flavomon.qlt.equations import GridState, coupling_kernel, eps_and_derivative, projection_factor
+from flavomon.linear.discrete import GridState, eps_and_derivative, projection_factor
+from flavomon.qlt.equations import coupling_kernel
 from flavomon.qlt.roots import find_unstable_roots
 
 
@@ -58,7 +59,7 @@ def test_eq13_identity_at_root():
     s = L @ (gs.w * gs.D_v)
     scale = np.abs(L) @ np.abs(gs.w * gs.D_v)
     assert np.all(np.abs(s) <= 1e-11 * scale), (s, scale)  # exact identity, round-off level
-    # the bracket (1 - Omega v/K)(1 - Omega* v/K) -> 1 - |Omega|^2/K^2 summed: real (physics.md §5)
+    # the bracket (1 - Omega v/K)(1 - Omega* v/K) -> 1 - |Omega|^2/K^2 summed: real (docs §5)
     br = (1 - Om / K) * (1 - np.conj(Om) / K)
     assert np.all(np.abs(br.imag) < 1e-12)
 
@@ -68,7 +69,7 @@ def test_projection_matches_expm_and_linear_growth():
 
     The exact linear evolution exp(-iMt) of the QKE box mode seeded with psi_v = psi_0/2
     is compared with seed * proj * exp(2 gamma t) at a time where the stable part is
-    negligible.  This is issue 4's "QLT power grows exactly as the QKE's box modes".
+    negligible: QLT power grows exactly as the QKE's box modes.
     """
     gs = _state(0.9)
     K = np.array([-1.445133, -1.8, -0.15])  # Table C box mode n = -23, band A, band B max
@@ -103,7 +104,7 @@ def test_qlt_linear_phase_power(run09):
 
 def test_full_qlt_a09_conservation_and_table_G(run09):
     r = run09
-    assert r.D0_drift <= 1e-6  # issue 4 target; the scheme is exactly conservative (~1e-15)
+    assert r.D0_drift <= 1e-6  # the scheme is exactly conservative (~1e-15); 1e-6 is the accuracy goal
     # D keeps its sign everywhere
     assert np.all(np.sign(r.D) == np.sign(r.D[0]))
     # Table G (indicative): peak of P at K ~ -1.4685 with P ~ 0.148; D1 0.3767 -> 0.3655
@@ -118,7 +119,7 @@ def test_full_qlt_a09_conservation_and_table_G(run09):
 
 
 def test_stable_distribution_unchanged():
-    """An isotropic medium has only real modes [physics.md §8.3]: nothing evolves."""
+    """An isotropic medium has only real modes [docs §8.3]: nothing evolves."""
     r = run_qlt_solver(isotropic(1.0), QLTConfig(t_end=10.0, n_K=60))
     assert r.status == "stable"
     assert np.array_equal(r.D, np.repeat(r.D[:1], r.t.size, axis=0))
@@ -128,13 +129,14 @@ def test_stable_distribution_unchanged():
 def test_resonant_final_state_a09():
     fs = resonant_final_state(benchmark(0.9))
     vc = 1 - np.sqrt(-np.log(0.9) / 2)
-    # flipped nodes all lie on the side v > v_c (from the dispersion relation, not a sign rule)
+    # flipped nodes all lie on the side v > v_c (F2's sign rule: the side opposite to D0 < 0; the
+    # dispersion relation selects the active crossing)
     assert fs.flipped.any() and np.all(fs.v[fs.flipped] > vc)
     assert np.all(fs.D_final[fs.flipped] == 0.0)
     np.testing.assert_array_equal(fs.D_final[~fs.flipped], fs.D_initial[~fs.flipped])
     assert fs.invariant_error <= 1e-6  # eq. 29 (exact by construction; measured ~1e-14)
     assert fs.DLN_error <= 1e-6  # int D - 2 int N conserved (measured ~1e-16)
-    # the whole side v > v_c flips (physics.md §6, Table A: D0 after = -1.18852249 in the
+    # the whole side v > v_c flips (docs §6, Table A: D0 after = -1.18852249 in the
     # continuum; the 100-node quadrature of the flipped region differs by ~1e-5)
     assert np.sum(fs.v > vc) == fs.flipped.sum()
     assert fs.D0_final == pytest.approx(-1.18852249, abs=3e-5)
@@ -149,7 +151,7 @@ def test_resonant_dynamics_invariant_and_kinetic_equivalence():
     assert r.diagnostics["DLN_error"] <= 1e-6
     kr = run_kinetic(benchmark(0.9), t_end=200.0, dt_out=2.0)
     assert kr.DLN_error <= 1e-6  # exact discrete conservation, ODE tolerance 1e-10
-    # physics.md §7: with N = X P / 4 the kinetic equations equal resonant QLT
+    # docs §7: with N = X P / 4 the kinetic equations equal resonant QLT
     assert np.max(np.abs(kr.D - r.D)) < 1e-7  # two integrations at rtol 1e-10
     ks = run_kinetic(benchmark(0.9), t_end=100.0, dt_out=2.0, spontaneous=1e-12)
     assert ks.DLN_error <= 1e-6  # the spontaneous term keeps int D - 2 int N
@@ -174,7 +176,7 @@ def test_grid_cutting_band_warns():
 
 @pytest.mark.parametrize("a, D0_after", [(0.9, -1.18852249), (0.7, -0.85481075), (0.5, -0.55589616)])
 def test_resonant_final_state_table_A(a, D0_after):
-    """physics.md §9 Table A, last column: D0 after resonant QLT = D0 - int_{v_c}^1 D dv."""
+    """docs §9 Table A, last column: D0 after resonant QLT = D0 - int_{v_c}^1 D dv."""
     fs = resonant_final_state(benchmark(a))
     vc = 1 - np.sqrt(-np.log(a) / 2)
     np.testing.assert_array_equal(fs.flipped, fs.v > vc)

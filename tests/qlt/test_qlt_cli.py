@@ -1,4 +1,4 @@
-"""CLI and workflow of ``flavomon qlt`` (INTERFACES.md): file layout, bad input, no file written."""
+"""CLI and workflow of ``flavomon qlt`` (the command-line interface): file layout, bad input, no file written."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def _fake_sweep(rows):
 def test_scores_of_known_predictors(tmp_path):
     g = VelocityGrid(40)
     D0 = benchmark(0.7).on_grid(g.v)
-    flipped = g.v > 1 - np.sqrt(-np.log(0.7) / 2)  # physics.md §8.1: v_c; D0 < 0 so v > v_c is flipped
+    flipped = g.v > 1 - np.sqrt(-np.log(0.7) / 2)  # docs §8.1: v_c; D0 < 0 so v > v_c is flipped
     qke = np.where(flipped, 0.1 * D0, D0 + 0.01)  # "QKE": 90% flipped, beam raised by 0.01
     std = np.full(40, 0.004)
     nan = np.full(40, np.nan)

@@ -116,14 +116,14 @@ def test_workflow_options_checked_against_signature():
 
 
 def test_signrule_zeroes_the_flipped_side():
-    """Sign rule [physics.md §6]: D_v -> 0 where sign(D_v) != sign(D_0) (v > v_c for a = 0.7)."""
+    """Sign rule [docs §6]: D_v -> 0 where sign(D_v) != sign(D_0) (v > v_c for a = 0.7)."""
     cfg = parse_config(_cfg(distributions=[{"family": "benchmark", "a": 0.7}], sweep={"methods": ["signrule"],
                                                                                        "Nv": 64}))
     rec = execute_point(cfg.points[0], "test")
     assert rec["status"] == "ok", rec.get("traceback")
     g = VelocityGrid(64)
     D = benchmark(0.7).on_grid(g.v)
-    vc = 1 - np.sqrt(-np.log(0.7) / 2)  # physics.md §8.1
+    vc = 1 - np.sqrt(-np.log(0.7) / 2)  # docs §8.1
     assert np.array_equal(rec["D_final"][g.v > vc], np.zeros((g.v > vc).sum()))
     assert np.array_equal(rec["D_final"][g.v < vc], D[g.v < vc])
     # the lepton number removed is the flipped-side integral of Table A (0.08142812 for a = 0.7),
@@ -163,3 +163,34 @@ def test_load_config_relative_tables(tmp_path):
     cfg = write_config(tmp_path / "c.toml", '[sweep]\nmethods = ["signrule"]\n[[distributions]]\ntable = "sub/t.csv"\n')
     c = load_config(cfg)
     assert c.distributions[0].label == "t.csv" and c.distributions[0].family == "table"
+
+
+def test_qke_backend_fixed_on_the_client_and_in_the_id():
+    """The fastest installed back-end is resolved when the config is read, so it is in the point id."""
+    from flavomon.qke import default_backend
+
+    base = _cfg(distributions=[{"family": "benchmark", "a": 0.9}], sweep={"methods": ["qke"], "Nv": 16})
+    auto = parse_config(base)
+    assert auto.points[0].options["backend"] == default_backend()
+    other = "numpy" if default_backend() == "jax" else "jax"
+    explicit = parse_config({**base, "methods": {"qke": {"backend": other}}})
+    assert explicit.points[0].options["backend"] == other
+    assert explicit.points[0].point_id != auto.points[0].point_id  # back-ends agree to 1e-10, not bit for bit
+    same = parse_config({**base, "methods": {"qke": {"backend": default_backend()}}})
+    assert same.points[0].point_id == auto.points[0].point_id
+
+
+def test_gamma_max_is_growth_rate_max_of_the_initial_distribution():
+    """gamma_max of a QLT point is flavomon.linear.growth_rate_max on the sweep grid, not a K-grid maximum."""
+    from flavomon.distributions import from_spec
+    from flavomon.linear import growth_rate_max
+
+    cfg = parse_config(_cfg(distributions=[{"family": "benchmark", "a": 0.9}],
+                            sweep={"methods": ["qlt"], "Nv": 24},
+                            methods={"qlt": {"t_end": 4.0, "n_K": 120, "dt_out": 2.0}}))
+    rec = execute_point(cfg.points[0], "test")
+    assert rec["status"] == "ok", rec.get("error")
+    g, K_at, _ = growth_rate_max(from_spec("benchmark:a=0.9"), Nv=24)
+    # the same function on the same input: exact equality
+    assert (rec["gamma_max"], rec["K_at_gamma_max"]) == (g, K_at)
+    assert rec["attrs"].get("gamma_max_source", "").startswith("flavomon.linear.growth_rate_max")

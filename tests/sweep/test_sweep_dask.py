@@ -1,4 +1,4 @@
-"""Issue 6, Done-when 1 and 2: the sweep on a real Dask cluster of separate processes.
+"""The sweep on a real Dask cluster of separate processes.
 
 1. ``--scheduler`` against a ``dask scheduler`` + two ``dask worker`` processes on 127.0.0.1
    gives results equal (bit for bit) to the default LocalCluster run.
@@ -74,7 +74,7 @@ def _wait_points(pdir: Path, n: int, proc) -> list[Path]:
 
 
 def test_scheduler_equals_localcluster(dask_cluster, tmp_path):
-    """Done-when 1: --scheduler on a real external cluster == the default LocalCluster."""
+    """--scheduler on a real external cluster == the default LocalCluster."""
     cfg = write_config(tmp_path / "small.toml", SMALL)
     r_loc = run_cli("sweep", str(cfg), "--out", str(tmp_path / "local"), "--no-progress")
     assert r_loc.returncode == 0, r_loc.stderr
@@ -90,7 +90,7 @@ def test_scheduler_equals_localcluster(dask_cluster, tmp_path):
     for name in ("D_initial", "D_final", "D0_initial", "D0_final", "D0_drift", "gamma_max", "K_at_gamma_max"):
         np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
     # the linear analysis really ran: a = 0.35, 0.55, 0.75 are strongly unstable (gamma_max
-    # 0.40, 0.35, 0.23; cf. physics.md §9 Table B); a = 0.95 (gamma 0.06) is left out, since
+    # 0.40, 0.35, 0.23; cf. docs §9 Table B); a = 0.95 (gamma 0.06) is left out, since
     # its band is near the edge of what the 24-node grid of this test resolves
     g = a.gamma_max.values[(a.method.values == "modes") & (a.family.values == "benchmark")]
     assert (g[:3] > 0.2).all(), g
@@ -102,7 +102,7 @@ def test_scheduler_equals_localcluster(dask_cluster, tmp_path):
 
 
 def test_client_killed_then_rerun_runs_only_unfinished(dask_cluster, tmp_path):
-    """Done-when 2b: SIGKILL the client mid-sweep; the rerun computes exactly the missing points."""
+    """SIGKILL the client mid-sweep; the rerun computes exactly the missing points."""
     n = 12
     cfg = write_config(tmp_path / "kill.toml", _probe_config(n, 0.4, "client-kill"))
     out = tmp_path / "out"
@@ -129,7 +129,7 @@ def test_client_killed_then_rerun_runs_only_unfinished(dask_cluster, tmp_path):
 
 
 def test_worker_killed_midsweep_completes(tmp_path):
-    """Done-when 2a: SIGKILL one of two workers mid-sweep; every point still completes."""
+    """SIGKILL one of two workers mid-sweep; every point still completes."""
     from .conftest import LocalDaskProcesses
 
     cluster = LocalDaskProcesses(2, tmp_path / "dask")

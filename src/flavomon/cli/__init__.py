@@ -1,1 +1,1 @@
-"""Command-line interface: ``flavomon <command>``.  See INTERFACES.md."""
+"""Command-line interface: ``flavomon <command>`` (one module per sub-command, see :mod:`flavomon.cli.main`)."""

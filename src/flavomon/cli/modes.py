@@ -1,4 +1,4 @@
-"""``flavomon modes``: every root Omega(K) of the dispersion relation -> modes.nc (INTERFACES.md)."""
+"""``flavomon modes``: every root Omega(K) of the dispersion relation -> modes.nc."""
 
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..workflows.modes import run_modes
+    from ..workflows.modes import modes_to_file
 
     command = " ".join(shlex.quote(a) for a in ["flavomon", *sys.argv[1:]])
-    ds = run_modes(
+    ds = modes_to_file(
         args.distribution,
         K_min=args.K_min,
         K_max=args.K_max,

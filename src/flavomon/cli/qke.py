@@ -1,4 +1,4 @@
-"""``flavomon qke``: the periodic-box QKE ensemble (INTERFACES.md)."""
+"""``flavomon qke``: the periodic-box QKE ensemble."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed-power", type=float, default=1e-13, help="|psi_{0,K}(0)|^2 per box mode (default 1e-13)")
     p.add_argument("--dt", type=float, default=None, help="time step (default: automatic, 0.5 * min(1, 1.25 / int|D|dv) for bm4, i.e. 0.5 for the F2 benchmarks; rounded down to divide --dt-out)")
     p.add_argument("--stepper", default="bm4", choices=["bm4", "strang"], help="time scheme: bm4 (order 4, default) or strang (order 2)")
-    p.add_argument("--backend", default="numpy", choices=["numpy", "jax"], help="numpy (default) or jax")
+    p.add_argument("--backend", default=None, choices=["numpy", "jax"], help="numpy or jax (default: jax where installed, else numpy; they agree to 1e-10)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: number of cores)")
     p.add_argument("--checkpoint-every", type=float, default=60.0, metavar="SECONDS", help="wall seconds between checkpoints (default 60)")
     p.add_argument("--out", required=True, help="output netCDF file (qke.nc)")
@@ -36,9 +36,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..workflows.qke import run_qke
+    from ..workflows.qke import qke_to_file
 
-    ds = run_qke(
+    ds = qke_to_file(
         args.distribution, L=args.L, Nz=args.Nz, Nv=args.Nv, t_end=args.t_end, dt_out=args.dt_out,
         realizations=args.realizations, seed=args.seed, seed_power=args.seed_power, dt=args.dt,
         backend=args.backend, workers=args.workers, out=args.out, resume=args.resume,

@@ -1,4 +1,4 @@
-"""``flavomon qlt``: quasi-linear theory of the flavomon spectrum (INTERFACES.md)."""
+"""``flavomon qlt``: quasi-linear theory of the flavomon spectrum."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..workflows.qlt import run_qlt
+    from ..workflows.qlt import qlt_to_file
 
-    ds = run_qlt(
+    ds = qlt_to_file(
         args.distribution, Nv=args.Nv, n_K=args.n_K, k_min=args.k_min, k_max=args.k_max, t_end=args.t_end,
         seed_power=args.seed_power, L=args.L, resonant=args.resonant, dt_out=args.dt_out, out=args.out,
         progress=not args.no_progress, command="flavomon " + " ".join(shlex.quote(a) for a in sys.argv[1:]),

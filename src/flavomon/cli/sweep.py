@@ -1,4 +1,4 @@
-"""``flavomon sweep CONFIG.toml [--scheduler ADDRESS] --out DIR`` (INTERFACES.md).
+"""``flavomon sweep CONFIG.toml [--scheduler ADDRESS] --out DIR``.
 
 Thin wrapper over :func:`flavomon.sweep.run_sweep`; see docs/sweep.md.
 """

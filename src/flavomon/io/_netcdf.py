@@ -1,10 +1,10 @@
 """netCDF helpers shared by every output file.
 
-* complex quantities are stored as ``<name>_real`` and ``<name>_imag`` (INTERFACES.md);
+* complex quantities are stored as ``<name>_real`` and ``<name>_imag``;
 * every file carries ``flavomon_version``, ``command``, ``distribution``, ``created`` and
   ``config`` (the full run configuration as JSON);
-* files are written atomically (temporary file in the same folder, then ``os.replace``),
-  so a crash never leaves a half-written file under the final name.
+* files are written atomically (:func:`flavomon.io.files.atomic_write`), so a crash never
+  leaves a half-written file under the final name.
 """
 
 from __future__ import annotations
@@ -14,18 +14,18 @@ import json
 import os
 import shlex
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import xarray as xr
 
 from .._version import __version__
 from ..errors import FlavomonInputError
+from .files import atomic_write, canonical, check_output_path
 
 __all__ = [
-    "check_output_path",
+    "config_of",
     "merge_complex",
     "provenance_attrs",
     "read_dataset",
@@ -35,32 +35,14 @@ __all__ = [
 
 
 def _jsonable(x: Any) -> Any:
-    """A JSON-serialisable copy of ``x`` (dicts, sequences, numpy scalars/arrays, complex as [re, im])."""
-    if isinstance(x, Mapping):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, Path):
-        return str(x)
-    if isinstance(x, (str, int, float, bool)) or x is None:
-        return x
-    if isinstance(x, complex):
-        return [x.real, x.imag]
-    if hasattr(x, "__dataclass_fields__"):
-        import dataclasses
-
-        return _jsonable(dataclasses.asdict(x))
-    return repr(x)
+    """A JSON-serialisable copy of ``x`` for descriptive attributes (unknown objects become their repr)."""
+    return canonical(x, strict=False)
 
 
 def provenance_attrs(
     *, distribution: str, config: Mapping[str, Any], command: str | None = None, **extra: Any
 ) -> dict[str, Any]:
-    """The attributes every flavomon file carries (INTERFACES.md).
+    """The attributes every flavomon file carries.
 
     ``command`` defaults to the command line of this process.
     """
@@ -90,47 +72,14 @@ def merge_complex(ds: xr.Dataset, name: str) -> xr.DataArray:
     return ds[f"{name}_real"] + 1j * ds[f"{name}_imag"]
 
 
-def check_output_path(path: str | os.PathLike, *, what: str = "--out") -> Path:
-    """Fail early (before any computation) if ``path`` cannot be written.
+def write_dataset(ds: xr.Dataset, path: str | os.PathLike, *, what: str = "--out", inputs: Iterable[Any] = ()) -> Path:
+    """Write ``ds`` to netCDF4 atomically (:func:`flavomon.io.files.atomic_write`).
 
-    Checks that the parent folder exists and is writable and that ``path`` is not a
-    folder.  Nothing is created.
+    ``path`` passes :func:`flavomon.io.files.check_output_path` first (``what`` and ``inputs``
+    are passed on to it).
     """
-    p = Path(path)
-    if str(path) == "":
-        raise FlavomonInputError(f"{what}: empty output path")
-    if p.is_dir():
-        raise FlavomonInputError(f"{what} {p} is a directory, expected a file name")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.exists():
-        raise FlavomonInputError(f"{what} {p}: directory {parent} does not exist")
-    if not parent.is_dir():
-        raise FlavomonInputError(f"{what} {p}: {parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise FlavomonInputError(f"{what} {p}: directory {parent} is not writable")
-    if p.exists() and not os.access(p, os.W_OK):
-        raise FlavomonInputError(f"{what} {p}: file exists and is not writable")
-    return p
-
-
-def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
-    """Write ``ds`` to netCDF4 atomically (temp file + ``os.replace``)."""
-    p = check_output_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; final files follow the umask
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return p
+    p = check_output_path(path, what=what, inputs=inputs)
+    return atomic_write(p, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4"))
 
 
 def read_dataset(path: str | os.PathLike) -> xr.Dataset:

@@ -1,8 +1,9 @@
-"""Dataset builder for ``modes.nc`` (INTERFACES.md "Files").
+"""Dataset builder for ``modes.nc``, the file ``flavomon modes`` writes.
 
 Layout: coords ``K`` (n_K) and ``root`` (branch index); variables ``Omega_real``,
-``Omega_imag``, ``Z_real``, ``Z_imag``, ``X_real``, ``X_imag``, ``vg_real``, ``vg_imag``
-(group velocity), ``kind`` (K, root) with "unstable"/"real"/"damped" ("" where there is no
+``Omega_imag``, ``Z_real``, ``Z_imag`` (Z at the complex root), ``Z_R`` (Z at the real part of the
+root, whose sign is the flavomon / anti-flavomon label, docs §10.14), ``X_real``, ``X_imag``,
+``vg_real``, ``vg_imag`` (group velocity), ``kind`` (K, root) with "unstable"/"real"/"damped" ("" where there is no
 root; Omega is NaN there); 0-d ``gamma_max``, ``K_at_gamma_max``, ``Omega_at_gamma_max_real``,
 ``Omega_at_gamma_max_imag``; band table ``band_*`` (band); attributes ``D0``, ``D1`` and the
 provenance attributes of :func:`flavomon.io.provenance_attrs`.
@@ -27,6 +28,8 @@ def modes_dataset(result: Any, *, distribution: str, config: Mapping[str, Any], 
     data: dict[str, Any] = {}
     data.update(split_complex("Omega", result.Omega, dims))
     data.update(split_complex("Z", result.Z, dims))
+    Z_R = getattr(result, "Z_R", None)
+    data["Z_R"] = (dims, np.asarray(Z_R if Z_R is not None else np.full(result.Omega.shape, np.nan), dtype=float))
     data.update(split_complex("X", result.X, dims))
     data.update(split_complex("vg", result.group_velocity, dims))
     data["kind"] = (dims, np.asarray(result.kind, dtype=str).astype(object))
@@ -44,7 +47,9 @@ def modes_dataset(result: Any, *, distribution: str, config: Mapping[str, Any], 
     ds = xr.Dataset(data, coords={"K": ("K", np.asarray(result.K, dtype=float)), "root": ("root", np.arange(nroot))})
     ds["Omega_real"].attrs.update(long_name="Re Omega (branch per root column)", units="mu")
     ds["Omega_imag"].attrs.update(long_name="Im Omega = growth rate gamma", units="mu")
-    ds["Z_real"].attrs.update(long_name="Re Z_K = 1/X_K (physics.md §3)")
+    ds["Z_real"].attrs.update(long_name="Re Z_K = 1/X_K at the complex root (docs §3)")
+    ds["Z_R"].attrs.update(long_name="Z_R = 1/X_R at the real part of the root; > 0 flavomon, < 0 anti-flavomon "
+                           "(docs §10.14)")
     ds["kind"].attrs.update(long_name="unstable | real | damped (Landau) | '' (no root)")
     ds["K"].attrs.update(long_name="wavenumber K", units="mu")
     ds.attrs.update(provenance_attrs(distribution=distribution, config=config, command=command))
@@ -52,5 +57,5 @@ def modes_dataset(result: Any, *, distribution: str, config: Mapping[str, Any], 
     ds.attrs["D1"] = float(result.D1)
     ds.attrs["route"] = "continuum (Landau-continued)" if result.Nv is None else f"discrete Nv={result.Nv}"
     ds.attrs["window"] = str(tuple(float(x) for x in result.window.as_tuple())) if result.window is not None else ""
-    ds.attrs["references"] = "F2 arXiv:2603.28854 eqs. 7, 22-26; F1 arXiv:2502.06935; physics.md §3"
+    ds.attrs["references"] = "F2 arXiv:2603.28854 eqs. 7, 22-26; F1 arXiv:2502.06935; docs §3, §10.14"
     return ds

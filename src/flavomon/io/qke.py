@@ -1,12 +1,13 @@
-"""qke.nc: the Dataset of a periodic-box QKE run (INTERFACES.md "Files").
+"""qke.nc: the Dataset of a periodic-box QKE run.
 
 Coordinates ``realization``, ``t``, ``v``, ``K`` (the Nz box wavenumbers 2 pi n / L, **sorted increasing**;
-for even Nz the Nyquist mode, n = +-Nz/2 on the grid, is listed once as n = -Nz/2, physics.md §10.8).
+for even Nz the Nyquist mode, n = +-Nz/2 on the grid, is listed once as n = -Nz/2, docs §10.8).
 Variables: ``w`` (v); ``D`` (realization, t, v) box-averaged D_v; ``D_mean``, ``D_std`` (t, v) over
 realizations (std with ddof=1; 0 for one realization); ``power`` (realization, t, K) =
-|psi_{0,K}|^2 per box mode; diagnostics ``D0_box`` (realization, t) and ``pol`` (realization, t, v) =
-box average of D_v^2 + |psi_v|^2.  Attributes: provenance (flavomon_version, command,
-distribution, created, config) plus dt, stepper, order, dt_max, wall_time, power_normalization.
+``|psi_{0,K}|^2`` per box mode; diagnostics ``D0_box`` (realization, t) and ``pol`` (realization, t, v) =
+box average of ``D_v^2 + |psi_v|^2``.  Attributes: provenance (flavomon_version, command,
+distribution, created, config) plus dt, stepper, order, dt_max, wall_time, power_normalization; the run identity
+``qke_fingerprint``/``qke_identity`` is added by :func:`flavomon.workflows.qke.qke_to_file`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from . import provenance_attrs
+from ._netcdf import provenance_attrs
 
 __all__ = ["qke_dataset"]
 

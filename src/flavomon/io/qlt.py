@@ -1,7 +1,7 @@
-"""qlt.nc: the Dataset of a QLT run (INTERFACES.md "Files").
+"""qlt.nc: the Dataset of a QLT run.
 
 Coordinates ``t``, ``v``, ``K`` (the QLT grid, ``K = k - D1(0)`` with k equally spaced in
-[k_min, k_max]).  Variables: ``w`` (v); ``D`` (t, v); ``power`` (t, K) = |psi_{0,K}|^2 per box
+[k_min, k_max]).  Variables: ``w`` (v); ``D`` (t, v); ``power`` (t, K) = ``|psi_{0,K}|^2`` per box
 mode, the normalisation of qke.nc's ``power`` (attribute ``power_normalization``); ``gamma``
 (t, K) growth rate of the fastest unstable root (0 where none); ``Omega_R`` (t, K) its real
 frequency (NaN where none); ``P`` (t, K) spectral density L/(2 pi) power; ``D0`` (t); ``k`` (K)
@@ -17,7 +17,7 @@ from typing import Any
 
 import xarray as xr
 
-from . import provenance_attrs
+from ._netcdf import provenance_attrs
 from ._netcdf import _jsonable as _plain
 
 __all__ = ["qlt_dataset"]

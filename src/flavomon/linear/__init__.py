@@ -1,38 +1,45 @@
-r"""Linear theory of fast flavor waves: dispersion relation, all roots, flavomon properties.
+r"""Linear theory of fast flavor waves: dispersion relation, all roots, unstable bands, flavomon properties.
 
-[F2 eqs. 7–8, 13–26], physics.md §3.  Curated public API:
+[F2 eqs. 7–8, 13–26], docs §3.  Modules, in the order they build on each other:
 
-* :func:`dispersion_function`, :func:`det_D`, :func:`I_n` — ε, :math:`\mathcal D` and the
-  Landau-continued :math:`I_n` (and Omega-derivatives);
-* :func:`find_modes` → :class:`ModesResult` — every root (unstable, real, damped) in a window of the
-  complex Omega plane on a K grid, organised into branches; continuum or discrete (``Nv``);
-* :func:`growth_rate_max`, :func:`unstable_bands` (→ :class:`UnstableBand`), :func:`weak_growth_rate`;
-* :func:`flavomon_properties`, :func:`projection_factor`;
-* the discrete system on a velocity grid: :func:`discrete_matrix`, :func:`discrete_eigenvalues`,
-  and the fast kernels :func:`eps_N`, :func:`det_D_N` (for QLT).
+* :mod:`~flavomon.linear.dielectric` — the Landau-continued :math:`I_n`, ε and :math:`\mathcal D`
+  (:func:`I_n`, :func:`dispersion_function`, :func:`det_D`) and :func:`landau_integral`;
+* :mod:`~flavomon.linear.properties` — X, Z, :math:`Z_R` and the flavomon label, group velocity
+  (:func:`flavomon_properties`), the seed projection [F2 eq. 24] (:func:`seed_projection`);
+* :mod:`~flavomon.linear.roots` — the root search on a K grid (seeds, continuation, branches);
+* :mod:`~flavomon.linear.bands` — unstable bands, refined edges, :func:`growth_rate_max`,
+  :func:`unstable_bands`, the automatic K range :func:`default_K_range`;
+* :mod:`~flavomon.linear.modes` — :func:`find_modes` → :class:`ModesResult`;
+* :mod:`~flavomon.linear.growth` — F2 eq. 26 and the improved weak-growth rate
+  (:func:`weak_growth_rate`);
+* :mod:`~flavomon.linear.discrete` — the discrete system on a velocity grid
+  (:func:`discrete_matrix`, :func:`discrete_eigenvalues`, :func:`eps_N`, :func:`det_D_N`).
 """
 
-from .dielectric import I_n, det_D, dispersion_function
+from .bands import UnstableBand, default_K_range, growth_rate_max, unstable_bands
+from .dielectric import I_n, det_D, dispersion_function, landau_integral
 from .discrete import det_D_N, discrete_eigenvalues, discrete_matrix, eps_N
-from .growth import UnstableBand, WeakGrowth, growth_rate_max, unstable_bands, weak_growth_rate
-from .properties import FlavomonProperties, flavomon_properties, landau_integral, projection_factor
-from .roots import ModesResult, Window, find_modes
+from .growth import WeakGrowth, weak_growth_rate
+from .modes import ModesResult, find_modes
+from .properties import FlavomonProperties, flavomon_properties, seed_projection
+from .roots import Window
 
 __all__ = [
-    "I_n",
-    "det_D",
-    "dispersion_function",
     "find_modes",
     "ModesResult",
     "Window",
     "growth_rate_max",
     "unstable_bands",
     "UnstableBand",
+    "default_K_range",
     "weak_growth_rate",
     "WeakGrowth",
     "flavomon_properties",
     "FlavomonProperties",
-    "projection_factor",
+    "seed_projection",
+    "I_n",
+    "det_D",
+    "dispersion_function",
     "landau_integral",
     "discrete_matrix",
     "discrete_eigenvalues",

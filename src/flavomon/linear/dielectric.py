@@ -1,4 +1,4 @@
-r"""The dispersion function of fast flavor waves with the Landau prescription  [F2 eq. 22, physics.md §3].
+r"""The dispersion function of fast flavor waves with the Landau prescription  [F2 eq. 22, docs §3].
 
 For a homogeneous background :math:`D_v` and modes :math:`e^{-i\Omega t + iKz}` (shifted
 :math:`\omega=\Omega+D_0`, :math:`k=K+D_1`)
@@ -7,20 +7,19 @@ For a homogeneous background :math:`D_v` and modes :math:`e^{-i\Omega t + iKz}` 
 
     I_n(\Omega,K) = \int_{-1}^{1} dv\,\frac{D_v v^n}{\omega-kv},\qquad
     \varepsilon = 1 - I_0 + I_1\,\Omega/K \quad [\text{F2 eq. 22}],\qquad
-    \mathcal D = (1-I_0)(1+I_2)+I_1^2 = \frac{K}{k}\,\varepsilon \quad[\text{physics.md §3}].
+    \mathcal D = (1-I_0)(1+I_2)+I_1^2 = \frac{K}{k}\,\varepsilon \quad[\text{docs §3}].
 
 :math:`\mathcal D` has no 1/K pole and does not vanish identically at k = 0, so it is the
 function to root-find.
 
-Numerics
---------
+**Numerics.**
 The integrals are defined by the v-integral for Im Omega > 0 and continued analytically to
 Im Omega <= 0 (Landau).  With :math:`f_n(v)=D(v)v^n` and :math:`v_p=\omega/k`:
 
 * **direct sums** :math:`S_n=\sum_j w_j f_n(v_j)/(\omega-kv_j)` on ``n_nodes`` Gauss–Legendre
   nodes are used as they are where the pole lies outside the Bernstein ellipse of parameter
   ``rho_min`` (quadrature error :math:`\lesssim\rho^{-2N}\approx 10^{-17}`); this includes k = 0;
-* otherwise the **pole is subtracted** [physics.md §3]:
+* otherwise the **pole is subtracted** [docs §3]:
 
   .. math::
 
@@ -29,7 +28,7 @@ Im Omega <= 0 (Landau).  With :math:`f_n(v)=D(v)v^n` and :math:`v_p=\omega/k`:
       \text{ if Im}\,\Omega<0,\ |\mathrm{Re}\,v_p|<1),
 
   i.e. the quadrature error of the pole term is replaced by its exact value (this is the
-  regular-part-plus-pole-part formula of physics.md §3 written with the same nodes); on the real
+  regular-part-plus-pole-part formula of docs §3 written with the same nodes); on the real
   axis L is the limit from Im Omega > 0 (principal value and :math:`-i\pi\,\mathrm{sgn}\,k`);
 * far from the interval but below the real axis in the strip the Landau residue
   :math:`-2\pi i\,\mathrm{sgn}(k) f_n(v_p)/k` is added to the direct sum;
@@ -45,7 +44,6 @@ D is evaluated at complex v_p (``Distribution`` accepts complex v).  Accuracy ag
 
 from __future__ import annotations
 
-import functools
 import math
 import weakref
 from typing import Any, Callable
@@ -53,12 +51,17 @@ from typing import Any, Callable
 import numpy as np
 from numpy.polynomial import legendre as _leg
 
+from .._validate import as_nv
 from ..distributions import Distribution, from_spec
+from ..grids import gauss_legendre, moments_on_grid
 
 __all__ = [
     "DEFAULT_NODES",
+    "LandauQuadrature",
     "Dielectric",
     "get_dielectric",
+    "landau_integral",
+    "landau_log",
     "I_n",
     "dispersion_function",
     "det_D",
@@ -69,21 +72,6 @@ DEFAULT_NODES = 64
 benchmark; exact for Legendre-table distributions up to degree ~120)."""
 
 _RESCUE_DIST = 2e-4
-
-
-@functools.lru_cache(maxsize=64)
-def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cached, read-only Gauss–Legendre nodes and weights on [-1, 1]."""
-    v, w = _leg.leggauss(int(n))
-    v.setflags(write=False)
-    w.setflags(write=False)
-    return v, w
-
-
-def rate_scale(dist: Distribution) -> float:
-    """:math:`A=\\int|D_v|\\,dv`, the natural rate scale of a distribution (200-node GL)."""
-    v, w = gauss_legendre(200)
-    return float(np.sum(w * np.abs(dist.on_grid(v))))
 
 
 # ----------------------------------------------------------------------------------------
@@ -127,59 +115,67 @@ def _derivative_of(dist: Distribution) -> Callable[[np.ndarray], np.ndarray]:
 # ----------------------------------------------------------------------------------------
 # the kernel
 # ----------------------------------------------------------------------------------------
-class Dielectric:
-    r"""Evaluator of :math:`I_n`, :math:`J_n=-\partial_\Omega I_n`, ε and :math:`\mathcal D` for one D(v).
+class LandauQuadrature:
+    r"""Landau-continued :math:`\int_{-1}^1 dv\,f_c(v)/(\omega-kv)` for a few analytic integrands :math:`f_c`  [docs §3].
+
+    The one implementation of the pole-subtracted quadrature and its Landau continuation (see the
+    module notes); :class:`Dielectric` (:math:`f_n=D_vv^n`) and :func:`landau_integral` (any
+    analytic g) are built on it.  A subclass provides the integrand through
+    :meth:`node_weights` (:math:`w_jf_c(v_j)` on the nodes) and :meth:`pole_values`
+    (:math:`f_c(v_p)` and, for the Omega-derivative, :math:`f_c'(v_p)` at complex v_p).
 
     Parameters
     ----------
-    dist : Distribution
+    D0, D1 : float
+        The shifts :math:`\omega=\Omega+D_0`, :math:`k=K+D_1`.
     n_nodes : int
-        Gauss–Legendre nodes of the continuum quadrature.
+        Gauss–Legendre nodes of the continuum quadrature (a second rule of ``n_nodes + 1``
+        nodes, interlacing the first, rescues poles within ``2e-4`` of a node).
     grid : (v, w), optional
-        If given, the **discrete** dispersion function of that velocity grid is evaluated
-        instead: plain grid sums, no pole subtraction, no Landau continuation, and
-        :math:`D_0, D_1` are the grid moments (this is exactly what eig(M) solves,
-        physics.md §3).
+        Evaluate plain sums on this grid instead: no pole subtraction, no Landau continuation.
     """
 
-    def __init__(self, dist: Distribution, n_nodes: int = DEFAULT_NODES, grid: tuple[np.ndarray, np.ndarray] | None = None):
-        self.dist = dist
+    def __init__(self, D0: float, D1: float, n_nodes: int = DEFAULT_NODES, grid: tuple[np.ndarray, np.ndarray] | None = None):
+        self.D0, self.D1 = D0, D1
         self.discrete = grid is not None
         if grid is None:
             v, w = gauss_legendre(int(n_nodes))
-            D0, D1, D2 = (float(x) for x in dist.moments(2))
         else:
             v, w = (np.asarray(a, dtype=float) for a in grid)
-            Dg = dist.on_grid(v)
-            D0, D1, D2 = (float(np.sum(w * v**n * Dg)) for n in range(3))
-        self.D0, self.D1, self.D2 = D0, D1, D2
         self._rules = [self._rule(v, w)]
         if grid is None:
             self._rules.append(self._rule(*gauss_legendre(int(n_nodes) + 1)))
             self.rho_min = math.exp(20.0 / int(n_nodes))
-            self.dD = _derivative_of(dist)
+
+    def node_weights(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """``(N, ncols)`` array :math:`w_jf_c(v_j)`."""
+        raise NotImplementedError
+
+    def pole_values(self, p: np.ndarray, derivative: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(f_c(p), f_c'(p) or None)``, each ``(m, ncols)``, at complex poles ``p``."""
+        raise NotImplementedError
 
     def _rule(self, v: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
-        Dv = self.dist.on_grid(v)
-        W = np.stack([w * Dv * v**n for n in range(4)], axis=1)  # (N, 4): n = 0..3
-        return {"v": v, "w": w, "W": W}
+        return {"v": v, "w": w, "W": self.node_weights(v, w)}
 
     # -- core ------------------------------------------------------------------------------
     def integrals(self, Omega: Any, K: Any, derivative: bool = False):
-        """``I`` (shape + (4,), n = 0..3) and, if ``derivative``, ``J`` with :math:`\\partial_\\Omega I_n=-J_n`.
+        r"""``I`` (shape + (ncols,)) and, if ``derivative``, ``J`` with :math:`\partial_\Omega I_c=-J_c`.
 
-        Note :math:`\\partial_K I_n = J_{n+1}`."""
+        :math:`J_c=\int dv\,f_c/(\omega-kv)^2`; for :class:`Dielectric`, :math:`\partial_K I_n = J_{n+1}`.
+        """
         Omega, K = np.broadcast_arrays(np.asarray(Omega, dtype=complex), np.asarray(K, dtype=float))
         shape = Omega.shape
         Om = Omega.ravel()
         Kf = K.ravel()
-        I = np.empty((Om.size, 4), dtype=complex)
-        J = np.empty((Om.size, 4), dtype=complex) if derivative else None
+        nc = self._rules[0]["W"].shape[1]
+        I = np.empty((Om.size, nc), dtype=complex)
+        J = np.empty((Om.size, nc), dtype=complex) if derivative else None
         if Om.size:
             self._eval(Om, Kf, I, J, 0)
-        I = I.reshape(shape + (4,))
+        I = I.reshape(shape + (nc,))
         if derivative:
-            return I, J.reshape(shape + (4,))  # type: ignore[union-attr]
+            return I, J.reshape(shape + (nc,))  # type: ignore[union-attr]
         return I
 
     def _eval(self, Om: np.ndarray, K: np.ndarray, I: np.ndarray, J: np.ndarray | None, ir: int, idx=None) -> None:
@@ -209,20 +205,14 @@ class Dielectric:
             if corr.any():
                 c = np.nonzero(corr)[0]
                 pc, kc, nc = p[c], k[c], near[c]
-                pn = pc[:, None] ** np.arange(4)[None, :]  # (m, 4)
-                Dp = np.asarray(self.dist(pc), dtype=complex)
-                fp = Dp[:, None] * pn
-                L = _landau_log(pc, kc, Om.imag[c])
+                fp, dfp = self.pole_values(pc, J is not None)
+                L = landau_log(pc, kc)
                 sum1 = kc * (inv[c] @ w)  # sum_j w_j / (p - v_j)
                 E = np.where(nc, L - sum1, -2j * np.pi * np.sign(kc))
                 Iv[c] += fp * (E / kc)[:, None]
                 if J is not None:
                     sum2 = kc**2 * ((inv[c] ** 2) @ w)
                     E2 = np.where(nc, 2.0 / (pc**2 - 1.0) - sum2, 0.0)
-                    dDp = np.asarray(self.dD(pc), dtype=complex)
-                    n_ = np.arange(4)[None, :]
-                    pnm1 = np.where(n_ > 0, pc[:, None] ** np.maximum(n_ - 1, 0), 0.0)
-                    dfp = dDp[:, None] * pn + n_ * Dp[:, None] * pnm1
                     Jv[c] += (fp * E2[:, None] - dfp * E[:, None]) / (kc**2)[:, None]  # type: ignore[index]
                 if ir + 1 < len(self._rules):
                     dmin = np.min(np.abs(pc[:, None] - v[None, :]), axis=1)
@@ -236,9 +226,53 @@ class Dielectric:
             gidx = r if idx is None else np.asarray(idx)[r]
             self._eval(Om[r], K[r], I, J, ir + 1, gidx)
 
+
+class Dielectric(LandauQuadrature):
+    r"""Evaluator of :math:`I_n`, :math:`J_n=-\partial_\Omega I_n` (n = 0..3), ε and :math:`\mathcal D` for one D(v).
+
+    Parameters
+    ----------
+    dist : Distribution
+    n_nodes : int
+        Gauss–Legendre nodes of the continuum quadrature.
+    grid : (v, w), optional
+        If given, the **discrete** dispersion function of that velocity grid is evaluated
+        instead: plain grid sums, no pole subtraction, no Landau continuation, and
+        :math:`D_0, D_1` are the grid moments (this is exactly what eig(M) solves,
+        docs §3).
+    """
+
+    def __init__(self, dist: Distribution, n_nodes: int = DEFAULT_NODES, grid: tuple[np.ndarray, np.ndarray] | None = None):
+        self.dist = dist
+        if grid is None:
+            D0, D1, D2 = (float(x) for x in dist.moments(2))
+            self.dD = _derivative_of(dist)
+        else:
+            v, w = (np.asarray(a, dtype=float) for a in grid)
+            D0, D1, D2 = (float(x) for x in moments_on_grid(dist.on_grid(v), v, w, 2))
+        self.D2 = D2
+        super().__init__(D0, D1, n_nodes=n_nodes, grid=grid)
+
+    def node_weights(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """:math:`w_jD(v_j)v_j^n`, n = 0..3."""
+        Dv = self.dist.on_grid(v)
+        return np.stack([w * Dv * v**n for n in range(4)], axis=1)  # (N, 4): n = 0..3
+
+    def pole_values(self, p: np.ndarray, derivative: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """:math:`D(p)p^n` and :math:`(D(p)p^n)'`, n = 0..3."""
+        pn = p[:, None] ** np.arange(4)[None, :]  # (m, 4)
+        Dp = np.asarray(self.dist(p), dtype=complex)
+        fp = Dp[:, None] * pn
+        if not derivative:
+            return fp, None
+        dDp = np.asarray(self.dD(p), dtype=complex)
+        n_ = np.arange(4)[None, :]
+        pnm1 = np.where(n_ > 0, p[:, None] ** np.maximum(n_ - 1, 0), 0.0)
+        return fp, dDp[:, None] * pn + n_ * Dp[:, None] * pnm1
+
     # -- derived functions -------------------------------------------------------------------
     def det_D(self, Omega: Any, K: Any, derivative: bool = False):
-        r""":math:`\mathcal D=(1-I_0)(1+I_2)+I_1^2` [physics.md §3] and optionally :math:`\partial_\Omega\mathcal D`."""
+        r""":math:`\mathcal D=(1-I_0)(1+I_2)+I_1^2` [docs §3] and optionally :math:`\partial_\Omega\mathcal D`."""
         if derivative:
             I, J = self.integrals(Omega, K, True)
         else:
@@ -267,12 +301,54 @@ class Dielectric:
         return eps, deps
 
 
-def _landau_log(p: np.ndarray, k: np.ndarray, im_Omega: np.ndarray) -> np.ndarray:
-    r"""Landau-continued :math:`L=\int_{-1}^1 dv/(v_p-v)` [physics.md §3].
+class _FunctionQuadrature(LandauQuadrature):
+    """:class:`LandauQuadrature` of one analytic function g (a single column, no derivative)."""
+
+    def __init__(self, g: Callable[[np.ndarray], Any], D0: float, D1: float, n_nodes: int):
+        self.g = g
+        super().__init__(D0, D1, n_nodes=n_nodes)
+
+    def _g(self, v: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(np.asarray(self.g(v), dtype=complex), v.shape)
+
+    def node_weights(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return (w * self._g(v))[:, None]
+
+    def pole_values(self, p: np.ndarray, derivative: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        if derivative:
+            raise NotImplementedError("landau_integral has no Omega-derivative")
+        return self._g(p)[:, None], None
+
+
+def landau_integral(g: Callable[[np.ndarray], Any], Omega: Any, K: Any, D0: float, D1: float,
+                    n_nodes: int = 96) -> np.ndarray:
+    r"""Landau-continued :math:`\int_{-1}^1 dv\,g(v)/(\omega-kv)` for an analytic g  [docs §3].
+
+    Parameters
+    ----------
+    g : callable
+        :math:`g(v)`, vectorised and valid at complex v (constants and polynomials are).
+    Omega, K : array-like
+        Frequencies (complex) and wavenumbers (real), broadcast together.
+    D0, D1 : float
+        Moments of the background: :math:`\omega=\Omega+D_0`, :math:`k=K+D_1`.
+    n_nodes : int
+        Gauss–Legendre nodes (pole-subtracted, as in :class:`Dielectric`).
+
+    Returns
+    -------
+    ndarray
+        The integral, shape of the broadcast ``(Omega, K)``.
+    """
+    return _FunctionQuadrature(g, float(D0), float(D1), int(n_nodes)).integrals(Omega, K, False)[..., 0]
+
+
+def landau_log(p: np.ndarray, k: np.ndarray) -> np.ndarray:
+    r"""Landau-continued :math:`L=\int_{-1}^1 dv/(v_p-v)` at the (complex) phase velocity ``p``  [docs §3].
 
     With :math:`\zeta=v_p` (k > 0) or :math:`\bar v_p` (k < 0), Im ζ has the sign of Im Omega;
     L(ζ) is the principal-branch value for Im ζ > 0, its limit from above on the real axis, and
-    its continuation (:math:`-2\pi i` inside the strip |Re ζ| < 1) below; then conjugate back.
+    its continuation (:math:`-2\pi i` inside the strip :math:`|\mathrm{Re}\,\zeta|<1`) below; then conjugate back.
     """
     neg = k < 0
     zeta = np.where(neg, np.conj(p), p)
@@ -289,13 +365,15 @@ _CACHE: "weakref.WeakKeyDictionary[Distribution, dict]" = weakref.WeakKeyDiction
 def get_dielectric(dist: Any, n_nodes: int = DEFAULT_NODES, Nv: int | None = None) -> Dielectric:
     """Cached :class:`Dielectric` for ``dist`` (continuum, or the discrete ``Nv``-node GL grid)."""
     dist = from_spec(dist)
-    key = ("grid", int(Nv)) if Nv is not None else ("cont", int(n_nodes))
+    if Nv is not None:
+        Nv = as_nv(Nv)
+    key = ("grid", Nv) if Nv is not None else ("cont", int(n_nodes))
     try:
         store = _CACHE.setdefault(dist, {})
     except TypeError:  # not weak-referenceable
         store = {}
     if key not in store:
-        grid = gauss_legendre(int(Nv)) if Nv is not None else None
+        grid = gauss_legendre(Nv) if Nv is not None else None
         store[key] = Dielectric(dist, n_nodes=n_nodes, grid=grid)
     return store[key]
 
@@ -304,7 +382,7 @@ def get_dielectric(dist: Any, n_nodes: int = DEFAULT_NODES, Nv: int | None = Non
 # public functional API
 # ----------------------------------------------------------------------------------------
 def I_n(Omega: Any, K: Any, dist: Any, n: int, *, derivative: bool = False, Nv: int | None = None):
-    r"""Landau-continued :math:`I_n=\int dv\,D_vv^n/(\omega-kv)` for n = 0..3  [F2 eq. 22, physics.md §3].
+    r"""Landau-continued :math:`I_n=\int dv\,D_vv^n/(\omega-kv)` for n = 0..3  [F2 eq. 22, docs §3].
 
     Parameters
     ----------
@@ -331,7 +409,7 @@ def I_n(Omega: Any, K: Any, dist: Any, n: int, *, derivative: bool = False, Nv: 
 def dispersion_function(Omega: Any, K: Any, dist: Any, *, derivative: bool = False, Nv: int | None = None):
     r"""The dispersion function :math:`\varepsilon(\Omega,K)=1-I_0+I_1\Omega/K`  [F2 eq. 22].
 
-    Landau-continued for Im Omega <= 0 [physics.md §3]; has a 1/K pole at K = 0 and vanishes
+    Landau-continued for Im Omega <= 0 [docs §3]; has a 1/K pole at K = 0 and vanishes
     identically at k = K + D_1 = 0 — root-find on :func:`det_D` instead.  Returns ``eps`` or
     ``(eps, d eps / d Omega)``.
     """
@@ -341,7 +419,7 @@ def dispersion_function(Omega: Any, K: Any, dist: Any, *, derivative: bool = Fal
 
 
 def det_D(Omega: Any, K: Any, dist: Any, *, derivative: bool = False, Nv: int | None = None):
-    r"""The determinant form :math:`\mathcal D=(1-I_0)(1+I_2)+I_1^2=(K/k)\,\varepsilon`  [physics.md §3].
+    r"""The determinant form :math:`\mathcal D=(1-I_0)(1+I_2)+I_1^2=(K/k)\,\varepsilon`  [docs §3].
 
     Same conventions as :func:`dispersion_function`; finite at K = 0 and k = 0, the function to
     root-find.  Returns ``calD`` or ``(calD, d calD / d Omega)``.

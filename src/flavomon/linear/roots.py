@@ -1,10 +1,10 @@
-r"""Every root of the dispersion relation in a window, organised into branches  [physics.md §3, §9].
+r"""Every root of the dispersion relation in a window, organised into branches  [docs §3, §9].
 
 Roots are zeros of :math:`\mathcal D(\Omega,K)=(1-I_0)(1+I_2)+I_1^2` (Landau-continued for
-Im Omega <= 0), never of ε (1/K pole, ε ≡ 0 at k = 0) [physics.md §3 "Special points"].
+Im Omega <= 0), never of ε (1/K pole, ε ≡ 0 at k = 0) [docs §3 "Special points"].
 
-Algorithm of :func:`find_modes`
---------------------------------
+**Algorithm** of :func:`~flavomon.linear.find_modes`:
+
 1. **Seeds** at ~``n_seed`` K values spread over the grid:
 
    * the eigenvalues of the multi-beam matrix M(K) on a coarse GL grid [F2 eq. 7]; its growing and
@@ -33,22 +33,35 @@ eigenvalues are the conjugates of the growing ones).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
-from ..distributions import Distribution, from_spec
+from ..distributions import Distribution
 from ..errors import FlavomonInputError
-from .dielectric import Dielectric, gauss_legendre, get_dielectric, rate_scale
+from ..grids import gauss_legendre, moments_on_grid
+from .dielectric import Dielectric, get_dielectric
+from .properties import root_properties
 
-__all__ = ["Window", "ModesResult", "find_modes", "newton_det_D", "default_window", "RESIDUAL_TOL", "GAMMA_TOL"]
+__all__ = [
+    "Window",
+    "RootSet",
+    "compute_roots",
+    "resolve_window",
+    "newton_det_D",
+    "default_window",
+    "classify",
+    "superluminal_real_roots",
+    "RESIDUAL_TOL",
+    "GAMMA_TOL",
+]
 
 RESIDUAL_TOL = 1e-11
-"""Roots are returned only if |calD| is below this (issue 2 asks for < 1e-10)."""
+"""Roots are returned only if :math:`|\\mathcal D|` is below this (a margin of 10 under the 1e-10 the roots are promised to)."""
 
 GAMMA_TOL = 1e-9
-"""|Im Omega| below this counts as a real root."""
+"""``|Im Omega|`` below this counts as a real root."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,7 @@ class Window:
     im_max: float
 
     def contains(self, Omega: np.ndarray, margin: float = 0.0) -> np.ndarray:
+        """True where Omega lies in the window enlarged by ``margin`` on every side."""
         Om = np.asarray(Omega)
         return (
             (Om.real >= self.re_min - margin)
@@ -70,69 +84,8 @@ class Window:
         )
 
     def as_tuple(self) -> tuple[float, float, float, float]:
+        """``(re_min, re_max, im_min, im_max)``."""
         return (self.re_min, self.re_max, self.im_min, self.im_max)
-
-
-@dataclass(frozen=True)
-class ModesResult:
-    """All roots on a K grid, organised into branches (columns).
-
-    Attributes
-    ----------
-    K : (nK,) float
-    Omega : (nK, nroot) complex
-        Column j is branch j; NaN where the branch has no root at that K.
-    kind : (nK, nroot) str
-        ``"unstable"`` (Im Omega > GAMMA_TOL), ``"real"``, ``"damped"`` (Landau-damped), ``""`` (no root).
-    X, Z : (nK, nroot) complex
-        :math:`X_K=\\int dv\\,D_v(1-v\\Omega/K)^2/(\\omega-kv)^2`, :math:`Z_K=1/X_K` [physics.md §3].
-    group_velocity : (nK, nroot) complex
-        :math:`d\\Omega/dK=-\\partial_K\\mathcal D/\\partial_\\Omega\\mathcal D` along the branch.
-    gamma_max, K_at_gamma_max, Omega_at_gamma_max :
-        Fastest growth on the grid's K range (refined off-grid); NaN if nothing grows.
-    bands : list of UnstableBand
-        Unstable K intervals with refined edges and edge kinds (physics.md §9 Table B).
-    Nv : int or None
-        None for the continuum, else the discrete grid size.
-    window : Window
-    residual : (nK, nroot) float
-        |calD| at each returned root.
-    """
-
-    K: np.ndarray
-    Omega: np.ndarray
-    kind: np.ndarray
-    X: np.ndarray
-    Z: np.ndarray
-    group_velocity: np.ndarray
-    gamma_max: float
-    K_at_gamma_max: float
-    Omega_at_gamma_max: complex
-    bands: list = field(default_factory=list)
-    Nv: int | None = None
-    window: Window | None = None
-    residual: np.ndarray | None = None
-    D0: float = float("nan")
-    D1: float = float("nan")
-
-    @property
-    def n_roots(self) -> np.ndarray:
-        """Number of roots at each K."""
-        return np.sum(np.isfinite(self.Omega), axis=1)
-
-    @property
-    def label(self) -> np.ndarray:
-        """``"flavomon"`` (Re Z > 0), ``"antiflavomon"`` (Re Z < 0) or ``""`` [physics.md §3]."""
-        out = np.full(self.Omega.shape, "", dtype=object)
-        ok = np.isfinite(self.Z)
-        out[ok & (self.Z.real > 0)] = "flavomon"
-        out[ok & (self.Z.real < 0)] = "antiflavomon"
-        return out.astype(str)
-
-    def roots_at(self, i: int) -> np.ndarray:
-        """The roots at grid index i (NaN-free, sorted by decreasing Im Omega)."""
-        r = self.Omega[i][np.isfinite(self.Omega[i])]
-        return r[np.argsort(-r.imag, kind="stable")]
 
 
 # ----------------------------------------------------------------------------------------
@@ -207,7 +160,7 @@ def default_window(dist: Distribution, K: np.ndarray, D0: float, D1: float) -> W
     :math:`-A/2\le\mathrm{Im}\,\Omega\le 3A+p/2`, with :math:`A=\int|D_v|dv` the rate scale and
     :math:`p=\min(1,A)` (the dispersion relation is invariant under D, Omega, K -> cD, cOmega, cK, so
     for a weak distribution every length in the Omega plane shrinks with A)."""
-    A = rate_scale(dist)
+    A = dist.rate_scale
     pad = min(1.0, A)
     kmax = float(np.max(np.abs(np.asarray(K) + D1))) if np.size(K) else pad
     R = kmax + 3 * A + 0.5 * pad
@@ -215,7 +168,7 @@ def default_window(dist: Distribution, K: np.ndarray, D0: float, D1: float) -> W
 
 
 def _vp_ok(Om: np.ndarray, K: np.ndarray, D0: float, D1: float, vp_max: float | None) -> np.ndarray:
-    """False for Landau-continued roots (Im Omega < 0, |Re v_p| < 1) with |Im v_p| > vp_max."""
+    """False for Landau-continued roots (Im Omega < 0, ``|Re v_p| < 1``) with ``|Im v_p| > vp_max``."""
     if vp_max is None:
         return np.ones(np.shape(Om), dtype=bool)
     k = np.asarray(K) + D1
@@ -249,8 +202,8 @@ def _seed_roots(
     else:
         v, w = gauss_legendre(n_eig)
     Dg = dist.on_grid(v)
-    pad = 0.5 * min(1.0, rate_scale(dist))  # margin of the damped-root lattice, scaled like the window
-    D0g, D1g = float(np.sum(w * Dg)), float(np.sum(w * v * Dg))
+    pad = 0.5 * min(1.0, dist.rate_scale)  # margin of the damped-root lattice, scaled like the window
+    D0g, D1g = (float(x) for x in moments_on_grid(Dg, v, w, 1))
     M0 = (Dg[:, None] * w[None, :]) * (1.0 - np.outer(v, v))
     starts, owner = [], []
     for i, K in enumerate(K_seed):
@@ -292,7 +245,7 @@ def _seed_roots(
 # real superluminal roots by bracketing
 # ----------------------------------------------------------------------------------------
 def superluminal_real_roots(de: Dielectric, K: np.ndarray, window: Window, n_log: int = 60, n_lin: int = 40) -> list[np.ndarray]:
-    r"""Every real root with :math:`|\omega|>|k|` in ``window``, per K, by bracketing  [physics.md §3].
+    r"""Every real root with :math:`|\omega|>|k|` in ``window``, per K, by bracketing  [docs §3].
 
     For real :math:`\Omega` outside the light cone the :math:`I_n` are real and analytic (no
     resonant velocity), so :math:`\mathcal D(\Omega,K)` is a smooth real function of
@@ -354,7 +307,7 @@ def superluminal_real_roots(de: Dielectric, K: np.ndarray, window: Window, n_log
 
 
 def _link_real_roots(K: np.ndarray, roots: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Chain the bracketed real roots of neighbouring K into segments (nearest root, |dOmega| <= 2|dK|)."""
+    """Chain the bracketed real roots of neighbouring K into segments (nearest root, ``|dOmega| <= 2|dK|``)."""
     segs: list[tuple[list[int], list[complex]]] = []
     open_: dict[int, int] = {}  # root index at the current K -> segment id
     for i, r in enumerate(roots):
@@ -415,9 +368,7 @@ def _continue_segments(
     stop = np.array(seg_stop, dtype=int)
     cur = np.array(seg_Om, dtype=complex)
     # first-step predictor from the group velocity dOmega/dK = -d_K calD / d_Omega calD
-    from .properties import _props_arrays
-
-    vg0 = _props_arrays(de, cur, K[cur_i])[2]
+    vg0 = root_properties(de, cur, K[cur_i])[2]
     vg0 = np.where(np.isfinite(vg0) & (np.abs(vg0) < 10.0), vg0, 0.0)
     prev_i = cur_i - d
     prev_i = np.clip(prev_i, 0, K.size - 1)
@@ -532,51 +483,51 @@ def _validate_K(K: Any) -> np.ndarray:
     return Ka
 
 
-def find_modes(
-    dist: Any,
-    K: Any,
-    *,
-    Nv: int | None = None,
-    window: Window | Sequence[float] | None = None,
-    n_seed: int | None = None,
-    n_eig: int = 40,
-    bands: bool = True,
-    max_im_vp: float | None = 1.0,
-) -> ModesResult:
-    r"""Every root Omega(K) of :math:`\mathcal D` in a window, organised into branches  [physics.md §3].
+@dataclass(frozen=True)
+class RootSet:
+    """The roots of one search, sorted by K, before band analysis (what :func:`compute_roots` returns).
 
-    Parameters
+    Attributes
     ----------
-    dist : Distribution or SPEC
-    K : array (nK,), strictly monotonic
-        Wavenumbers (units of mu).
-    Nv : int, optional
-        None: continuum (Landau-continued) roots.  int: the discrete system on an Nv-node GL grid
-        (eigenvalues of M [F2 eq. 7]); growing and real superluminal roots only.
-    window : Window or (re_min, re_max, im_min, im_max), optional
-        Region of the Omega plane; default :func:`default_window`.
-    n_seed : int, optional
-        Number of seed K values (default ~ nK/25, at least 2).
-    n_eig : int
-        GL nodes of the eig(M) seeding grid (continuum route).
-    bands : bool
-        Also locate the unstable bands, their refined edges and gamma_max (default True).
-    max_im_vp : float or None
-        Landau-damped roots inside the light cone are kept only if their phase velocity
-        :math:`v_p=\omega/k` has :math:`|\mathrm{Im}\,v_p|\le` this (default 1).  Deeper roots depend
-        on the continuation of D(v) far from the real interval, which a table does not determine,
-        and are numerically fragile (|D(v_p)| grows like :math:`e^{2(\mathrm{Im}\,v_p)^2}` for the
-        benchmark).  None keeps everything in the window.
+    K : ndarray (nK,)
+        Wavenumbers, increasing.
+    order : ndarray (nK,) int
+        ``K = K_input[order]``.
+    Omega, X, Z, group_velocity : ndarray (nK, nroot) complex
+        Branches (columns; NaN where a branch has no root) and their properties
+        (:func:`~flavomon.linear.properties.root_properties`).
+    residual : ndarray (nK, nroot)
+        :math:`|\\mathcal D|` at each root (below :data:`RESIDUAL_TOL`).
+    kind : ndarray (nK, nroot) str
+        :func:`classify` of Omega.
+    window : Window
+    dielectric : Dielectric
+        The evaluator the roots solve (continuum, or the ``Nv``-node grid).
+    Nv : int or None
     """
-    dist = from_spec(dist)
-    Ka = _validate_K(K)
-    if Nv is not None:
-        if isinstance(Nv, bool) or not isinstance(Nv, (int, np.integer)) or Nv < 2:
-            raise FlavomonInputError(f"Nv must be an integer >= 2, got {Nv!r}")
-        Nv = int(Nv)
-    de = get_dielectric(dist, Nv=Nv)
-    order = np.argsort(Ka)
-    Ks = Ka[order]
+
+    K: np.ndarray
+    order: np.ndarray
+    Omega: np.ndarray
+    X: np.ndarray
+    Z: np.ndarray
+    group_velocity: np.ndarray
+    residual: np.ndarray
+    kind: np.ndarray
+    window: Window
+    dielectric: Dielectric
+    Nv: int | None
+
+    def unsorted(self, a: np.ndarray) -> np.ndarray:
+        """``a`` (rows in sorted-K order) back in the order of the input K."""
+        inv = np.empty_like(self.order)
+        inv[self.order] = np.arange(self.order.size)
+        return a[inv]
+
+
+def resolve_window(window: "Window | Sequence[float] | None", dist: Distribution, Ks: np.ndarray,
+                   de: Dielectric) -> Window:
+    """The search window: ``window`` as a :class:`Window` (default :func:`default_window`); real-axis-and-up for a grid."""
     if window is None:
         win = default_window(dist, Ks, de.D0, de.D1)
     elif isinstance(window, Window):
@@ -586,15 +537,45 @@ def find_modes(
             win = Window(*(float(x) for x in window))
         except (TypeError, ValueError):
             raise FlavomonInputError("window must be (re_min, re_max, im_min, im_max)") from None
-    if Nv is not None:
+    if de.discrete:
         win = Window(win.re_min, win.re_max, max(win.im_min, -GAMMA_TOL), win.im_max)
+    return win
+
+
+def compute_roots(
+    dist: Distribution,
+    K: Any,
+    *,
+    Nv: int | None = None,
+    window: Window | Sequence[float] | None = None,
+    n_seed: int | None = None,
+    n_eig: int = 40,
+    max_im_vp: float | None = 1.0,
+) -> RootSet:
+    r"""Every root of :math:`\mathcal D` in a window on a K grid, organised into branches  [docs §3].
+
+    The search of :func:`~flavomon.linear.find_modes` (module notes: seeds, continuation,
+    real superluminal roots, branches), without the band analysis.  Parameters as there;
+    ``dist`` is a :class:`~flavomon.distributions.Distribution` and ``Nv`` an already validated
+    int or None.
+
+    Returns
+    -------
+    RootSet
+        Sorted by K; only roots with :math:`|\mathcal D|<` :data:`RESIDUAL_TOL`.
+    """
+    Ka = _validate_K(K)
+    de = get_dielectric(dist, Nv=Nv)
+    order = np.argsort(Ka)
+    Ks = Ka[order]
+    win = resolve_window(window, dist, Ks, de)
     nK = Ks.size
     if n_seed is None:
         # seeds every 25 grid points, and at most SEED_DK * A apart in K (A = int |D| dv sets the K
         # scale of the branch structure): continuation alone cannot bridge a coarse grid across
         # branch points, so a sparse wide grid would otherwise miss whole bands
         span = float(Ks[-1] - Ks[0])
-        n_seed = max(2, int(np.ceil(nK / 25)) + 1, int(np.ceil(span / (SEED_DK * rate_scale(dist)))) + 1)
+        n_seed = max(2, int(np.ceil(nK / 25)) + 1, int(np.ceil(span / (SEED_DK * dist.rate_scale))) + 1)
     seed_idx = np.unique(np.round(np.linspace(0, nK - 1, min(n_seed, nK))).astype(int))
     grid = gauss_legendre(Nv) if Nv is not None else None
     seed_roots = _seed_roots(de, dist, Ks[seed_idx], win, n_eig=n_eig, discrete_grid=grid, vp_max=max_im_vp)
@@ -604,13 +585,6 @@ def find_modes(
     if Nv is None and win.im_min <= 0.0 <= win.im_max:
         segs += _link_real_roots(Ks, superluminal_real_roots(de, Ks, win))
     Omega = _assemble_branches(nK, segs)
-    return _finish(dist, de, Ks, order, Omega, win, Nv, bands)
-
-
-def _finish(dist, de, Ks, order, Omega, win, Nv, want_bands) -> ModesResult:
-    from .properties import _props_arrays
-
-    nK = Ks.size
     fin = np.isfinite(Omega)
     X = np.full(Omega.shape, np.nan + 0j, dtype=complex)
     Z = X.copy()
@@ -618,42 +592,13 @@ def _finish(dist, de, Ks, order, Omega, win, Nv, want_bands) -> ModesResult:
     res = np.full(Omega.shape, np.nan)
     if fin.any():
         Kb = np.broadcast_to(Ks[:, None], Omega.shape)
-        x, z, g, r = _props_arrays(de, Omega[fin], Kb[fin])
+        x, z, g, r = root_properties(de, Omega[fin], Kb[fin])
         X[fin], Z[fin], vg[fin], res[fin] = x, z, g, r
-        # |calD| < RESIDUAL_TOL at every returned root (issue 2).  Real branches hugging the light cone
+        # |calD| < RESIDUAL_TOL at every returned root.  Real branches hugging the light cone
         # (F1 Fig. S5; distance ~ 2k exp(-2(k^2+k+1)) for the thermal medium) end where float64 Omega
         # can no longer bring |calD| below it: |calD| >= ulp(Omega) |dcalD/dOmega| ~ 1e-16 |Omega| / distance
         bad = fin & ~(res < RESIDUAL_TOL)
         Omega[bad] = np.nan
         X[bad] = Z[bad] = vg[bad] = np.nan
         res[bad] = np.nan
-    kind = classify(Omega)
-    bands_list: list = []
-    gmax, Kmax, Ommax = float("nan"), float("nan"), complex(np.nan, np.nan)
-    if want_bands:
-        from .growth import _analyse_bands
-
-        bands_list = _analyse_bands(de, Ks, Omega, kind)
-        if bands_list:
-            b = max(bands_list, key=lambda b: b.gamma_max)
-            gmax, Kmax, Ommax = b.gamma_max, b.K_at_max, b.Omega_at_max
-    # undo the sort
-    inv = np.empty_like(order)
-    inv[order] = np.arange(nK)
-    return ModesResult(
-        K=Ks[inv],
-        Omega=Omega[inv],
-        kind=kind[inv],
-        X=X[inv],
-        Z=Z[inv],
-        group_velocity=vg[inv],
-        gamma_max=gmax,
-        K_at_gamma_max=Kmax,
-        Omega_at_gamma_max=Ommax,
-        bands=bands_list,
-        Nv=Nv,
-        window=win,
-        residual=res[inv],
-        D0=de.D0,
-        D1=de.D1,
-    )
+    return RootSet(Ks, order, Omega, X, Z, vg, res, classify(Omega), win, de, Nv)

@@ -1,12 +1,12 @@
-r"""F2's Fig. 1: QLT against the QKE ensemble, one column per distribution  [physics.md §4–6].
+r"""F2's Fig. 1: QLT against the QKE ensemble, one column per distribution  [docs §4–6].
 
 Top row: the box-averaged :math:`D_v` at the final time — initial, QKE ensemble mean with a
 ±1 std band, full QLT [F2 eqs. 10–12] and resonant QLT [F2 eqs. 27–30].
 Bottom row: power spectra :math:`|\tilde\psi_{0,K}|^2 = L^2|\psi_{0,K}|^2` (log scale) — the
 QKE ensemble mean at the final time and at the moment its maximum reaches :math:`10^{-2}`
-(physics.md §4), and QLT at the same two moments.
+(docs §4), and QLT at the same two moments.
 
-Takes finished Datasets only (qke.nc, qlt.nc layouts of INTERFACES.md); runs no physics.
+Takes finished Datasets only (the qke.nc and qlt.nc layouts); runs no physics.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def plot_fig1(
         ax.set_yscale("log")
         allv = np.concatenate([np.ravel(p) for p in positive])
         allv = allv[np.isfinite(allv) & (allv > 0)]
-        # floor a decade below the seed level (the QKE's initial flat spectrum, physics.md §4):
+        # floor a decade below the seed level (the QKE's initial flat spectrum, docs §4):
         # QLT carries power only on unstable K, so its curves drop to 0 outside the bands
         seed_level = np.asarray(P_qke.isel(t=0).values)[in_box]
         seed_level = seed_level[np.isfinite(seed_level) & (seed_level > 0)]

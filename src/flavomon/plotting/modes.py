@@ -1,8 +1,9 @@
 """Figure of all modes Omega(K) in the manner of F1 Fig. S4 (reads a modes.nc Dataset only).
 
 Panels: Re Omega vs K with the light cone :math:`\\Omega=-D_0\\pm(K+D_1)` (i.e. omega = +-k),
-Im Omega vs K, and Re Z_K below.  Growing parts red, Landau-damped parts blue (dashed), real
-roots black; the maximum growth rate is marked.
+Im Omega vs K, and :math:`Z_R` (Z at the real part of the root, whose sign is the flavomon /
+anti-flavomon label, docs §10.14; Re Z_K for files without ``Z_R``) below.  Growing parts red,
+Landau-damped parts blue (dashed), real roots black; the maximum growth rate is marked.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _runs(kind: np.ndarray):
 def plot_modes(ds: xr.Dataset, path: str | Path | None = None, ax: Any = None, *, title: str | None = None):
     """Plot a modes.nc Dataset; returns the Figure (written to ``path`` if given).
 
-    ``ax``: optional sequence of three Axes (Re Omega, Im Omega, Re Z); else a new figure.
+    ``ax``: optional sequence of three Axes (Re Omega, Im Omega, Z_R); else a new figure.
     """
     if ax is None:
         import matplotlib.pyplot as plt
@@ -52,7 +53,8 @@ def plot_modes(ds: xr.Dataset, path: str | Path | None = None, ax: Any = None, *
         fig = axes[0].figure
     K = ds["K"].values
     Om = ds["Omega_real"].values + 1j * ds["Omega_imag"].values
-    Z = ds["Z_real"].values
+    has_ZR = "Z_R" in ds
+    Z = ds["Z_R"].values if has_ZR else ds["Z_real"].values
     kind = ds["kind"].values.astype(str)
     D0 = float(ds.attrs.get("D0", 0.0))
     D1 = float(ds.attrs.get("D1", 0.0))
@@ -83,7 +85,7 @@ def plot_modes(ds: xr.Dataset, path: str | Path | None = None, ax: Any = None, *
     aR.plot([], [], color="0.6", ls=":", lw=0.8, label=r"light cone $\omega=\pm k$")
     aR.set_ylabel(r"Re $\Omega$")
     aI.set_ylabel(r"Im $\Omega$")
-    aZ.set_ylabel(r"Re $Z_K$")
+    aZ.set_ylabel(r"$Z_R$ ($>0$ flavomon)" if has_ZR else r"Re $Z_K$")
     aZ.set_xlabel(r"$K$")
     fin = np.isfinite(Om.real)
     if fin.any():

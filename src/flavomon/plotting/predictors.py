@@ -25,6 +25,22 @@ STYLE = {
 
 
 def plot_predictors(cmp: xr.Dataset, path: str | os.PathLike, *, max_profiles: int = 16) -> Path:
+    """Draw the predictor comparison and write it to ``path``.
+
+    Parameters
+    ----------
+    cmp : xarray.Dataset
+        The result of :func:`flavomon.workflows.predictors.compare_predictors`.
+    path : str or os.PathLike
+        Image file to write.
+    max_profiles : int
+        At most this many distributions get a D_v panel (the first ones).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

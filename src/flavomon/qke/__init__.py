@@ -1,4 +1,4 @@
-r"""The fast-flavor QKE [F2 eq. 4] in a 1D periodic box with axial symmetry (physics.md §2, §4).
+r"""The fast-flavor QKE [F2 eq. 4] in a 1D periodic box with axial symmetry (docs §2, §4).
 
 Method (details in the module docstrings):
 
@@ -12,31 +12,32 @@ Method (details in the module docstrings):
   Measured slopes 4 and 2 (``tests/qke/test_qke_physics.py::test_order_in_dt``).
 * **Invariants**: box :math:`D_0` is kept to round-off (a linear invariant of every RK stage and of the
   exact streaming); :math:`D_v^2+|\psi_v|^2` (quadratic) drifts at the scheme's error, O(dt^4).
-* **Seed** (physics.md §4): flat :math:`|\psi_{0,K}|^2` on all Nz box modes (K = 0 and Nyquist
+* **Seed** (docs §4): flat :math:`|\psi_{0,K}|^2` on all Nz box modes (K = 0 and Nyquist
   included), phases from ``default_rng(seed + r)``, :math:`\psi_v=\psi_0/2` or a profile; or a
   user-supplied :math:`\psi_{0,K}`.
-* **Ensembles** on spawned worker processes, bit-identical whatever the number of workers (NumPy);
-  atomic checkpoints and resume (:mod:`~flavomon.qke.checkpoint`); JAX back-end (:mod:`~flavomon.qke._jax`).
-
-Public API::
-
-    QKEConfig, QKEResult, run_realization, run_ensemble, seed_state, fit_growth,
-    projection_factor, stability_limit, STEPPERS
+* **Configuration**: a frozen :class:`QKEConfig`, resolved and validated once per run
+  (:meth:`QKEConfig.resolve`: the automatic dt, the stability limit); back-end by default the
+  fastest installed one (:func:`default_backend`).
+* **Ensembles** (:func:`run_qke`) on spawned worker processes, bit-identical whatever the number
+  of workers (NumPy); atomic checkpoints and resume (:mod:`~flavomon.qke.checkpoint`); JAX
+  back-end (:mod:`~flavomon.qke._jax`).
 """
 
-from .diagnostics import GrowthFit, fit_growth, projection_factor
-from .evolve import QKEResult, run_ensemble, run_realization, stability_limit
-from .state import QKEConfig, seed_state
+from .checkpoint import CheckpointStore
+from .diagnostics import GrowthFit, fit_growth
+from .evolve import QKEResult, run_ensemble, run_qke, run_realization
+from .state import QKEConfig, default_backend, seed_state, stability_limit
 from .steppers import STEPPERS
 
 __all__ = [
+    "STEPPERS",
+    "CheckpointStore",
     "GrowthFit",
     "QKEConfig",
     "QKEResult",
-    "STEPPERS",
+    "default_backend",
     "fit_growth",
-    "projection_factor",
-    "run_ensemble",
+    "run_qke",
     "run_realization",
     "seed_state",
     "stability_limit",

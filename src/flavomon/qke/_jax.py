@@ -2,7 +2,7 @@
 
 The step loop runs in ``lax.fori_loop`` inside one jitted function per output interval; float64
 (``jax_enable_x64`` is switched on when this module is imported).  Runs on CPU or GPU.
-Agreement with the NumPy back-end: 1e-10 (``tests/qke/test_jax.py``).
+Agreement with the NumPy back-end: 1e-10 (``tests/qke/test_qke_backends.py``).
 """
 
 from __future__ import annotations

@@ -2,81 +2,91 @@
 
 Layout of a checkpoint folder::
 
-    meta.json        {"fingerprint": ...}  — the physics configuration + D_v; resume refuses a mismatch
+    meta.json        {"fingerprint": sha256, "config": {...}}  — the run identity
+                     (:meth:`flavomon.qke.QKEConfig.identity`: physics configuration, step, D_v);
+                     resume refuses a mismatch and names the differing keys
     r0000.npz        k (output intervals done), u (internal state at t_k), diagnostics t_0..t_{k-1},
-                     done (bool), steps
+                     done (bool)
 
-Every file is written to a temporary name in the same folder and moved into place with
-``os.replace``, so a kill at any moment leaves either the previous or the new checkpoint.
-A state is only saved at an output boundary, so a resumed run repeats exactly the same
-floating-point operations as an uninterrupted one (bit-identical results).
+Every file is written with :func:`flavomon._files.atomic_write` (temporary name in the same
+folder, ``fsync``, ``os.replace``), so a kill at any moment leaves either the previous or the new
+checkpoint.  A state is only saved at an output boundary, so a resumed run repeats exactly the
+same floating-point operations as an uninterrupted one (bit-identical results).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
-from ..errors import ConfigMismatchError, FlavomonInputError
+from .._files import atomic_write, atomic_write_text, canonical, canonical_json, fingerprint, require_same_config
+from ..errors import FlavomonInputError
 
 __all__ = ["CheckpointStore"]
 
 
-def _atomic_write_bytes(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 class CheckpointStore:
-    """A checkpoint folder bound to one configuration fingerprint (a JSON-able dict)."""
+    """A checkpoint folder bound to one run identity.
 
-    def __init__(self, directory: str | os.PathLike, fingerprint: dict[str, Any]) -> None:
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        The folder (created by :meth:`create`; its parent must exist).
+    identity : Mapping
+        Everything that determines the numbers (:meth:`flavomon.qke.QKEConfig.identity`); its
+        :func:`flavomon._files.fingerprint` is stored in ``meta.json``.
+
+    Notes
+    -----
+    The store is a small picklable value (folder and identity), so worker processes rebuild
+    nothing: the ensemble driver hands the same store to each of them.
+    """
+
+    def __init__(self, directory: str | os.PathLike, identity: Mapping[str, Any]) -> None:
         self.dir = Path(directory)
-        self.fingerprint = json.loads(json.dumps(fingerprint, sort_keys=True))
+        self.identity = canonical(identity)
+        self.fingerprint = fingerprint(self.identity)
 
     # -- folder lifecycle -------------------------------------------------------------------
+    def _check_folder(self) -> None:
+        """The folder is a real folder or absent: never a symbolic link (not followed) or a file."""
+        if self.dir.is_symlink():
+            raise FlavomonInputError(f"checkpoint folder {self.dir} is a symbolic link; links are not followed")
+        if self.dir.exists() and not self.dir.is_dir():
+            raise FlavomonInputError(f"checkpoint folder {self.dir} exists and is not a folder")
+
     def check(self) -> bool:
-        """True if a checkpoint for this configuration exists; ConfigMismatchError if one for another exists."""
+        """True if a checkpoint of this run exists; ConfigMismatchError if one of another run exists."""
+        self._check_folder()
         meta = self.dir / "meta.json"
         if not meta.exists():
             return False
         try:
-            stored = json.loads(meta.read_text())["fingerprint"]
-        except (OSError, ValueError, KeyError) as e:
+            stored = json.loads(meta.read_text())
+            fp, cfg = stored["fingerprint"], stored["config"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
             raise FlavomonInputError(f"checkpoint {self.dir} is unreadable: {e}") from None
-        if stored != self.fingerprint:
-            diff = sorted(k for k in set(stored) | set(self.fingerprint) if stored.get(k) != self.fingerprint.get(k))
-            raise ConfigMismatchError(
-                f"--resume: checkpoint {self.dir} was made with a different configuration (differs in: {', '.join(diff)})"
-            )
+        if fp != self.fingerprint:
+            require_same_config(cfg, self.identity, what=f"--resume: checkpoint {self.dir}")
+            # same configuration but another fingerprint: a checkpoint of an older format
+            raise FlavomonInputError(f"checkpoint {self.dir} has an unknown fingerprint; remove it to start afresh")
         return True
 
     def create(self) -> None:
         """Start a fresh checkpoint folder (removes our own old files in it)."""
+        self._check_folder()
         try:
             self.dir.mkdir(parents=False, exist_ok=True)
         except OSError as e:
             raise FlavomonInputError(f"cannot create checkpoint folder {self.dir}: {e}") from None
         for p in self.dir.glob("r*.npz"):
             p.unlink()
-        data = json.dumps({"fingerprint": self.fingerprint}, sort_keys=True).encode()
-        _atomic_write_bytes(self.dir / "meta.json", lambda fh: fh.write(data))
+        meta = {"fingerprint": self.fingerprint, "config": self.identity}
+        atomic_write_text(self.dir / "meta.json", canonical_json(meta))
 
     def remove(self) -> None:
         """Delete the checkpoint folder after a successful run (only the files it made)."""
@@ -94,13 +104,21 @@ class CheckpointStore:
 
     # -- per-realization records ---------------------------------------------------------------
     def path(self, r: int) -> Path:
+        """The file of realization ``r``."""
         return self.dir / f"r{r:04d}.npz"
 
     def save(self, r: int, record: dict[str, Any]) -> None:
+        """Store the record of realization ``r`` atomically."""
         arrays = {k: np.asarray(v) for k, v in record.items()}
-        _atomic_write_bytes(self.path(r), lambda fh: np.savez(fh, **arrays))
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+
+        atomic_write(self.path(r), write)
 
     def load(self, r: int) -> dict[str, Any] | None:
+        """The record of realization ``r``, or None if there is none."""
         p = self.path(r)
         if not p.exists():
             return None

@@ -1,11 +1,9 @@
-r"""Diagnostics of box runs: growth-rate fits of the linear phase and the seed projection.
+r"""Diagnostics of box runs: growth-rate fits of the linear phase.
 
-* :func:`fit_growth` — least-squares line :math:`\ln|\psi_{0,K}|^2=c+2\gamma t` over the linear phase.
-* :func:`projection_factor` — the fraction of a seed :math:`\psi_v(0)=p_v\psi_0(0)` that lands on the
-  unstable mode, on the velocity grid [F2 eqs. 17–24, physics.md §3 "Initial-value projection"]:
-  the discrete counterpart (eigen-expansion of M(K)) of
-  :math:`|I_1/K+\int dv\,p_v/(\omega-kv)|^2/|\partial_\Omega\varepsilon|^2`.  The expected intercept is
-  :math:`c=\ln(\text{seed\_power}\cdot\text{proj})` (physics.md §9 Table C).
+:func:`fit_growth` fits the least-squares line :math:`\ln|\psi_{0,K}|^2=c+2\gamma t` over the
+linear phase.  Linear theory predicts :math:`\gamma=\mathrm{Im}\,\Omega` of the fastest root and the
+intercept :math:`c=\ln(\text{seed\_power}\cdot\text{proj})`, with the seed projection on the grid
+from :func:`flavomon.linear.discrete.projection_factor` [F2 eq. 24, docs §3; docs §9 Table C].
 """
 
 from __future__ import annotations
@@ -15,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import FlavomonInputError
-from ..linear.discrete import discrete_matrix
 
-__all__ = ["GrowthFit", "fit_growth", "projection_factor", "unstable_mode"]
+__all__ = ["GrowthFit", "fit_growth"]
 
 
 @dataclass(frozen=True)
@@ -68,28 +65,3 @@ def fit_growth(
         gamma=float(coef[1] / 2), intercept=float(coef[0]), t_min=float(t_min), t_max=float(t_max),
         rms_residual=float(np.sqrt(np.mean(res**2))), n_points=int(sel.sum()),
     )
-
-
-def unstable_mode(D_v: np.ndarray, v: np.ndarray, w: np.ndarray, K: float) -> tuple[complex, np.ndarray, np.ndarray]:
-    """Fastest eigenvalue Omega of M(K) with its right and left eigenvectors (physics.md §3)."""
-    import scipy.linalg as sl
-
-    M = discrete_matrix(D_v, v, w, K)
-    ev, vl, vr = sl.eig(M, left=True, right=True)
-    i = int(np.argmax(ev.imag))
-    return complex(ev[i]), vr[:, i], vl[:, i]
-
-
-def projection_factor(
-    D_v: np.ndarray, v: np.ndarray, w: np.ndarray, K: float, profile: np.ndarray | None = None
-) -> float:
-    r"""Seed projection on the fastest mode at K, on the grid [F2 eq. 24, physics.md §3].
-
-    For :math:`\psi_v(0)=p_v\psi_0(0)` (default :math:`p_v=1/2`) the unstable part of the solution is
-    :math:`\psi_{0,K}(t)=A\,e^{-i\Omega t}\psi_{0,K}(0)`; returns :math:`|A|^2`.
-    """
-    Om, r, l = unstable_mode(D_v, v, w, K)
-    p = np.full(len(v), 0.5) if profile is None else np.asarray(profile, dtype=float)
-    psi0 = float(w @ p)  # psi_0(0) of the profile
-    c = (l.conj() @ p) / (l.conj() @ r)
-    return float(abs(c * (w @ r) / psi0) ** 2)

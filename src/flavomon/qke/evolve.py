@@ -1,9 +1,12 @@
-r"""Driver of the QKE box solver: realizations, ensembles, checkpoints  [F2 eq. 4, physics.md §4].
+r"""Driver of the QKE box solver: realizations, ensembles, checkpoints  [F2 eq. 4, docs §4].
 
 * :func:`run_realization` — one realization (seed ``seed + r``), in this process.
-* :func:`run_ensemble` — realizations ``0 .. realizations-1`` on a pool of worker processes
-  (each single-threaded); results are bit-identical whatever the number of workers, because
-  realization r depends only on ``seed + r`` and every kernel operation has a fixed order.
+* :func:`run_qke` — the ensemble, realizations ``0 .. realizations-1`` on a pool of worker
+  processes (each single-threaded); results are bit-identical whatever the number of workers,
+  because realization r depends only on ``seed + r`` and every kernel operation has a fixed order.
+
+Both take a :class:`~flavomon.qke.QKEConfig` and resolve it once (:meth:`QKEConfig.resolve`: the
+automatic dt, the stability check); a configuration resolved by the caller is used as it is.
 
 Time loop: outputs at :math:`t_k=k\,\Delta t_{out}`; between outputs ``steps_per_out`` steps of the
 composition (:mod:`flavomon.qke.steppers`).  Diagnostics are taken from Fourier coefficients
@@ -12,7 +15,6 @@ composition (:mod:`flavomon.qke.steppers`).  Diagnostics are taken from Fourier 
 
 from __future__ import annotations
 
-import math
 import multiprocessing as mp
 import os
 import signal
@@ -28,10 +30,11 @@ import numpy as np
 from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError
 from .checkpoint import CheckpointStore
-from .state import QKEConfig, seed_state, seeded_modes
-from .steppers import RK4_IMAG_STABILITY, get_stepper
+from .kernel import NumpyKernel
+from .state import QKEConfig, seed_state, seeded_modes, stability_limit
+from .steppers import get_stepper
 
-__all__ = ["QKEResult", "run_realization", "run_ensemble", "stability_limit", "make_kernel", "fingerprint"]
+__all__ = ["QKEResult", "make_kernel", "run_ensemble", "run_qke", "run_realization", "stability_limit"]
 
 ProgressFn = Callable[..., None]
 
@@ -51,6 +54,7 @@ class QKEResult:
     pol : (R, nt, Nv) box average of :math:`D_v^2+|\\psi_v|^2`.
     D0 : (R, nt) box-averaged :math:`D_0`.
     status : "completed" or "interrupted".
+    distribution : the SPEC of the distribution ("" when the run was given ``D_v`` values).
     """
 
     config: QKEConfig
@@ -71,6 +75,7 @@ class QKEResult:
     dt_max: float
     status: str = "completed"
     extra: dict[str, Any] = field(default_factory=dict)
+    distribution: str = ""
 
     @property
     def D_mean(self) -> np.ndarray:
@@ -87,66 +92,13 @@ class QKEResult:
         return c.Nz * c.Nv * self.steps / max(self.wall_time, 1e-12)
 
 
-def stability_limit(D_v: np.ndarray, config: QKEConfig) -> float:
-    r"""Largest dt for which every local RK4 sub-step is inside RK4's stability region.
-
-    Sufficient bound: the local Jacobian of :math:`(\mathbf H_v-\bar{\mathbf H}_v)\times\mathbf P_v`
-    has norm at most :math:`\Lambda=2\sum_vw_v(1+|v|)|\mathbf P_v|+\max_v|\bar D_0-v\bar D_1|`
-    (:math:`|\mathbf P_v|` is conserved along characteristics), so ``b_max * dt * Lambda <= 2 sqrt 2``.
-    """
-    vg = config.vgrid()
-    v, w = vg.v, vg.w
-    D_v = np.asarray(D_v, dtype=float)
-    prof = np.full(config.Nv, 0.5) if config.psi_profile is None else np.abs(np.asarray(config.psi_profile))
-    amp = np.abs(D_v) + prof * math.sqrt(config.seed_power * config.Nz)
-    D0, D1 = float(w @ D_v), float((w * v) @ D_v)
-    lam = 2.0 * float(np.sum(w * (1 + np.abs(v)) * amp)) + float(np.max(np.abs(D0 - v * D1)))
-    return RK4_IMAG_STABILITY / (get_stepper(config.stepper).b_max * max(lam, 1e-300))
-
-
-def fingerprint(D_v: np.ndarray, config: QKEConfig) -> dict[str, Any]:
-    """Everything that determines the numbers of a run (for --resume checks)."""
-    d = config.physics_dict()
-    d["dt_used"] = config.dt_used
-    d["D_v"] = [float(x).hex() for x in np.asarray(D_v, dtype=float)]
-    return d
-
-
 def make_kernel(config: QKEConfig, D_v: np.ndarray):
+    """The time-stepping kernel of ``config.backend`` (NumPy, or JAX imported on demand)."""
     if config.backend == "jax":
         from ._jax import JaxKernel
 
         return JaxKernel(config, D_v)
-    from .kernel import NumpyKernel
-
     return NumpyKernel(config, D_v)
-
-
-def _prepare(D_v: np.ndarray, config: QKEConfig) -> tuple[QKEConfig, float]:
-    """Validate ``D_v``, resolve the automatic dt (:meth:`QKEConfig.with_auto_dt`) and check it
-    against :func:`stability_limit`.  Returns the resolved configuration and the limit."""
-    if not np.all(np.isfinite(D_v)):
-        raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
-    auto = config.dt is None
-    config = config.with_auto_dt(D_v)
-    dt_max = stability_limit(D_v, config)
-    if config.dt_used > dt_max:
-        what = "automatic dt" if auto else "dt"
-        raise FlavomonInputError(
-            f"{what}={config.dt_used:g} exceeds the stability limit dt_max={dt_max:.4g} of the {config.stepper} "
-            f"local RK4 sub-step (b_max*dt*Lambda <= 2*sqrt(2)); pass a smaller dt"
-        )
-    return config, dt_max
-
-
-def _D_on_grid(dist: Any, config: QKEConfig) -> np.ndarray:
-    if isinstance(dist, np.ndarray):
-        D_v = np.asarray(dist, dtype=float)
-        if D_v.shape != (config.Nv,):
-            raise FlavomonInputError(f"D_v array must have Nv={config.Nv} values, got shape {D_v.shape}")
-        return D_v
-    d = from_spec(dist) if not isinstance(dist, Distribution) else dist
-    return d.on_grid(config.vgrid().v)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -158,17 +110,15 @@ def _run_one(
     r: int,
     *,
     psi0_K: np.ndarray | None = None,
-    ckpt_dir: str | None = None,
-    fp: dict | None = None,
+    store: CheckpointStore | None = None,
     ckpt_every: float = 60.0,
     resume: bool = False,
     report: Callable[[int, int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     snapshot_k: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
-    """Run realization r; returns arrays (and 'status'). Saves checkpoints if ``ckpt_dir``."""
+    """Run realization r of a resolved ``config``; returns arrays (and 'status').  Saves checkpoints in ``store``."""
     t_start = time.perf_counter()
-    store = CheckpointStore(ckpt_dir, fp) if ckpt_dir else None
     kernel = make_kernel(config, D_v)
     nt = config.n_out + 1
     spo = config.steps_per_out
@@ -239,7 +189,12 @@ def _sorted_modes(config: QKEConfig) -> tuple[np.ndarray, np.ndarray]:
     return K[order], order
 
 
-def _assemble(config, D_v, results, reals, dt_max, wall, status) -> QKEResult:
+def _parse(dist: Any) -> Any:
+    """A SPEC string or callable parsed once, at the entry point; Distributions and arrays pass through."""
+    return dist if isinstance(dist, (Distribution, np.ndarray)) else from_spec(dist)
+
+
+def _assemble(config, results, reals, wall, status, dist) -> QKEResult:
     vg = config.vgrid()
     K, order = _sorted_modes(config)
     comp = get_stepper(config.stepper)
@@ -259,9 +214,10 @@ def _assemble(config, D_v, results, reals, dt_max, wall, status) -> QKEResult:
         order=min(comp.order, 4),
         steps=int(sum(res["steps"] for res in results)),
         wall_time=wall,
-        dt_max=dt_max,
+        dt_max=config.dt_max,
         status=status,
-        extra={"D0bar_initial": float(vg.w @ D_v)},
+        extra={"D0bar_initial": float(vg.w @ config.D_v)},
+        distribution=getattr(dist, "spec", ""),
     )
 
 
@@ -277,13 +233,14 @@ def run_realization(
     """One realization of the box (seed ``config.seed + realization``), in this process.
 
     ``dist`` is a Distribution, a SPEC string, a callable or an (Nv,) array of D_v on the grid;
+    ``config`` is resolved for it (:meth:`QKEConfig.resolve`) unless it already is;
     ``psi0_K`` optionally replaces the random seed (FFT order, :math:`\\psi_0=\\sum_K\\psi_{0,K}e^{iKz}`).
     ``snapshots``: output times at which the full fields are kept, returned in
     ``result.extra["snapshots"]`` = ``{"t", "psi" (ns, Nv, Nz) complex, "D" (ns, Nv, Nz)}`` on the grid ``config.box().z``.
     """
-    config = config or QKEConfig()
-    D_v = _D_on_grid(dist, config)
-    config, dt_max = _prepare(D_v, config)
+    dist = _parse(dist)
+    config = (config or QKEConfig()).resolve(dist)
+    D_v = config.D_v
     t0 = time.perf_counter()
     done = [0]
 
@@ -300,7 +257,7 @@ def run_realization(
             raise FlavomonInputError("snapshot times must be output times (multiples of dt_out within [0, t_end])")
         snap_k = frozenset(int(k) for k in ks)
     res = _run_one(D_v, config, realization, psi0_K=psi0_K, report=report, snapshot_k=snap_k)
-    result = _assemble(config, D_v, [res], [realization], dt_max, time.perf_counter() - t0, res["status"])
+    result = _assemble(config, [res], [realization], time.perf_counter() - t0, res["status"], dist)
     if "snapshots" in res:
         result.extra["snapshots"] = res["snapshots"]
     return result
@@ -357,63 +314,78 @@ def _worker_init() -> None:
     _ignore_stop_signals()
 
 
-def _pool_task(D_v, config, r, ckpt_dir, fp, ckpt_every, resume, queue, stop, psi0_K):
+def _pool_task(D_v, config, r, store, ckpt_every, resume, queue, stop, psi0_K):
     def report(rr, k, spo):
         queue.put((rr, k, spo))
 
     return r, _run_one(
-        D_v, config, r, psi0_K=psi0_K, ckpt_dir=ckpt_dir, fp=fp, ckpt_every=ckpt_every, resume=resume,
+        D_v, config, r, psi0_K=psi0_K, store=store, ckpt_every=ckpt_every, resume=resume,
         report=report, should_stop=stop.is_set,
     )
 
 
-def run_ensemble(
+def run_qke(
     dist: Any,
     config: QKEConfig | None = None,
     *,
-    workers: int | None = None,
     checkpoint: str | os.PathLike | None = None,
-    resume: bool = False,
     progress: ProgressFn | None = None,
+    workers: int | None = None,
+    resume: bool = False,
     checkpoint_every: float = 60.0,
     psi0_K: np.ndarray | None = None,
 ) -> QKEResult:
-    """Realizations ``0 .. config.realizations-1`` (seeds ``seed + r``) [physics.md §4].
+    """A QKE box ensemble: realizations ``0 .. config.realizations-1`` (seeds ``seed + r``)  [F2 eq. 4, docs §4].
 
     Parameters
     ----------
-    workers : processes (default: min(cpu count, realizations)); 1 runs in this process.
-    checkpoint : folder for atomic per-realization checkpoints (created; removed by the caller
-        after the final file is written, see :class:`CheckpointStore`).
-    resume : continue from ``checkpoint`` (ConfigMismatchError if it was made with another config).
-    progress : ``progress(t_done, steps=...)`` with ``t_done`` the simulated time summed over
+    dist : Distribution, str, callable or ndarray
+        The distribution (a SPEC string is parsed once, here), or ``D_v`` on the nodes.
+    config : QKEConfig, optional
+        The run (default ``QKEConfig()``: the F2 benchmark box).  Resolved once for ``dist``
+        (:meth:`QKEConfig.resolve`: automatic dt, stability check) unless the caller did so.
+    checkpoint : str or os.PathLike, optional
+        Folder for atomic per-realization checkpoints (:class:`~flavomon.qke.checkpoint.CheckpointStore`;
+        created, and left for the caller to remove after the final file is written).
+    progress : callable, optional
+        ``progress(t_done, steps=...)`` with ``t_done`` the simulated time summed over
         realizations (total ``realizations * t_end``).
-    checkpoint_every : wall-clock seconds between checkpoints (0: at every output).
+    workers : int, optional
+        Processes (default: min(cpu count, realizations)); 1 runs in this process.
+    resume : bool
+        Continue from ``checkpoint`` (ConfigMismatchError if it was made for another run).
+    checkpoint_every : float
+        Wall-clock seconds between checkpoints (0: at every output).
+    psi0_K : ndarray, optional
+        A user-supplied seed :math:`\\psi_{0,K}` (FFT order) instead of the random phases.
 
+    Returns
+    -------
+    QKEResult
+
+    Notes
+    -----
     On KeyboardInterrupt every running realization saves its state at its last output boundary
-    and the interrupt is re-raised.
-
-    Workers are started with the ``spawn`` method (safe with threads and JAX): a script that calls
-    this with ``workers > 1`` needs the usual ``if __name__ == "__main__":`` guard.
+    and the interrupt is re-raised.  Workers are started with the ``spawn`` method (safe with
+    threads and JAX): a script that calls this with ``workers > 1`` needs the usual
+    ``if __name__ == "__main__":`` guard.
     """
-    config = config or QKEConfig()
-    D_v = _D_on_grid(dist, config)
-    config, dt_max = _prepare(D_v, config)
+    dist = _parse(dist)
+    config = (config or QKEConfig()).resolve(dist)
+    D_v = config.D_v
     R = config.realizations
     if workers is None:
         workers = min(os.cpu_count() or 1, R)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise FlavomonInputError(f"workers must be a positive integer, got {workers!r}")
     workers = min(workers, R)
-    fp = fingerprint(D_v, config)
-    ckpt_dir = None
+    store = None
     if checkpoint is not None:
-        store = CheckpointStore(checkpoint, fp)
+        store = CheckpointStore(checkpoint, config.identity())
         exists = store.check() if resume else False  # --resume: ConfigMismatchError on a foreign checkpoint
         if not exists:
             store.create()  # a fresh run replaces an old checkpoint
-        ckpt_dir = str(checkpoint)
-    resume = bool(resume and ckpt_dir is not None)
+    resume = bool(resume and store is not None)
     t0 = time.perf_counter()
     done_t = np.zeros(R)
     steps_done = [0]
@@ -425,9 +397,8 @@ def run_ensemble(
             progress(float(done_t.sum()), steps=steps_done[0])
 
     if resume and progress is not None:
-        st = CheckpointStore(ckpt_dir, fp)
         for r in range(R):
-            rec = st.load(r)
+            rec = store.load(r)
             if rec is not None:
                 done_t[r] = int(rec["k"]) * config.dt_out
         progress(float(done_t.sum()), steps=0)
@@ -437,8 +408,7 @@ def run_ensemble(
     if workers == 1:
         for r in range(R):
             results[r] = _run_one(
-                D_v, config, r, psi0_K=psi0_K, ckpt_dir=ckpt_dir, fp=fp, ckpt_every=checkpoint_every,
-                resume=resume, report=note,
+                D_v, config, r, psi0_K=psi0_K, store=store, ckpt_every=checkpoint_every, resume=resume, report=note,
             )
     else:
         ctx = mp.get_context("spawn")
@@ -457,7 +427,7 @@ def run_ensemble(
                 with _single_threaded_children(), _stop_signals_blocked():
                     ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
                     futs = {
-                        ex.submit(_pool_task, D_v, config, r, ckpt_dir, fp, checkpoint_every, resume, queue, stop, psi0_K)
+                        ex.submit(_pool_task, D_v, config, r, store, checkpoint_every, resume, queue, stop, psi0_K)
                         for r in range(R)
                     }
                 pending = set(futs)
@@ -484,4 +454,8 @@ def run_ensemble(
     if any(res["status"] != "completed" for res in results.values()):
         status = "interrupted"
     reals = sorted(results)
-    return _assemble(config, D_v, [results[r] for r in reals], reals, dt_max, time.perf_counter() - t0, status)
+    return _assemble(config, [results[r] for r in reals], reals, time.perf_counter() - t0, status, dist)
+
+
+run_ensemble = run_qke
+"""Former name of :func:`run_qke` (kept for scripts)."""

@@ -12,7 +12,7 @@ One step of the composition (see :mod:`flavomon.qke.steppers`) on the internal v
 with :math:`c_1=a_1+a_{s+1}`, :math:`c_j=a_j`.  FFTs are ``scipy.fft`` with ``workers=1`` (complex for psi,
 real ``rfft`` for D), float64 throughout.
 
-Nyquist mode of even grids (physics.md §10.8): psi is complex, so its Nyquist column is streamed
+Nyquist mode of even grids (docs §10.8): psi is complex, so its Nyquist column is streamed
 exactly with K = -pi Nz / L (the label of :class:`~flavomon.grids.PeriodicBox`).  The real field D
 cannot carry a one-sided phase there; its Nyquist coefficient is not streamed (K_eff = 0, the usual
 spectral convention for the Nyquist derivative).  Both choices keep the streaming a group

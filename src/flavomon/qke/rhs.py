@@ -1,6 +1,6 @@
 r"""Pure term functions of the QKE box solver (NumPy kernels).
 
-The local (pointwise in z) part of [F2 eq. 4] in vector form (physics.md §2): with
+The local (pointwise in z) part of [F2 eq. 4] in vector form (docs §2): with
 :math:`\mathbf P_v=(\mathrm{Re}\,\psi_v,\mathrm{Im}\,\psi_v,D_v)` and
 :math:`\mathbf H_v=\mathbf P_0-v\mathbf P_1` (moments over the velocity grid),
 

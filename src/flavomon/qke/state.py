@@ -3,22 +3,22 @@ r"""Configuration, state layout and initial conditions of the QKE box solver.
 Axis order (fixed once, reused as xarray dims):
 
 * state ``P``: ``(component, v, z)`` with components ``(Re psi_v, Im psi_v, D_v)`` — the
-  polarisation vector :math:`\mathbf P_v(z)` of [F2 eq. 2] (physics.md §1);
+  polarisation vector :math:`\mathbf P_v(z)` of [F2 eq. 2] (docs §1);
 * results: ``(realization, t, v)`` for box averages, ``(realization, t, K)`` for spectra.
 
-Initial condition (physics.md §4): :math:`D_v(z,0)=D(v)` uniform in z;
+Initial condition (docs §4): :math:`D_v(z,0)=D(v)` uniform in z;
 :math:`\psi_0(z,0)=\sum_K\psi_{0,K}e^{iKz}` with flat power :math:`|\psi_{0,K}|^2` = ``seed_power``
 and random phases; :math:`\psi_v(z,0)=p_v\,\psi_0(z,0)` with :math:`p_v=1/2` (``psi_profile=None``,
 so that :math:`\int dv\,\psi_v=\psi_0`) or a given profile.
 
-Decisions (physics.md §10.8):
+Decisions (docs §10.8):
 
 * **Nyquist mode.**  For even ``Nz`` the labels n = +-Nz/2 are the same grid function, so a grid of
-  Nz points has Nz distinct modes (physics.md §4 note); we label it n = -Nz/2 (as
+  Nz points has Nz distinct modes (docs §4 note); we label it n = -Nz/2 (as
   :class:`~flavomon.grids.PeriodicBox`), seed it like every other mode and stream psi there with
   that K (see :mod:`flavomon.qke.kernel` for D).
 * **K = 0** is seeded (F2: n = -N/2 ... N/2 includes n = 0; the homogeneous mode is itself weakly
-  unstable, physics.md §9 B) unless ``seed_K0=False``.
+  unstable, docs §9 B) unless ``seed_K0=False``.
 * **Phases** are drawn from ``np.random.default_rng(seed + realization)`` in the resolution-independent
   mode order n = 0, 1, -1, 2, -2, ..., so a run with larger ``Nz`` gets the same phases on the
   common modes (used by the Nz-convergence check).
@@ -26,18 +26,32 @@ Decisions (physics.md §10.8):
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from .._validate import as_int as _int, as_number as _num
+from .._validate import as_int as _int, as_number as _num, as_nv
+from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError
-from ..grids import PeriodicBox, VelocityGrid
-from .steppers import STEPPERS
+from ..grids import PeriodicBox, VelocityGrid, rate_scale
+from .steppers import RK4_IMAG_STABILITY, STEPPERS, get_stepper
 
-__all__ = ["QKEConfig", "seed_state", "seeded_modes", "phase_order", "DT_AUTO", "A_REF"]
+__all__ = [
+    "A_REF",
+    "BACKENDS",
+    "DT_AUTO",
+    "QKEConfig",
+    "D_on_grid",
+    "default_backend",
+    "phase_order",
+    "seed_state",
+    "seeded_modes",
+    "stability_limit",
+]
 
 DT_AUTO = {"bm4": 0.5, "strang": 0.1}
 """Target step of ``dt=None`` per stepper at the reference rate scale :data:`A_REF` (the actual dt
@@ -55,25 +69,50 @@ between dt = 1 and 0.5, and by 0.17 between dt = 0.5 and 0.25."""
 
 
 BACKENDS = ("numpy", "jax")
+"""The QKE back-ends: NumPy (always there) and JAX (CPU or GPU, float64)."""
+
+
+def default_backend() -> str:
+    """The fastest installed QKE back-end: ``"jax"`` where JAX is importable, ``"numpy"`` otherwise.
+
+    The one place that makes this choice (``QKEConfig(backend=None)``, ``flavomon qke``,
+    ``flavomon reproduce`` and sweeps all use it).  JAX runs the same scheme jit-compiled, about
+    2.5x faster on one CPU core; the two back-ends agree to 1e-10 (``tests/qke/test_qke_backends.py``).
+    """
+    return "jax" if importlib.util.find_spec("jax") is not None else "numpy"
 
 
 @dataclass(frozen=True)
 class QKEConfig:
-    """Configuration of a periodic-box QKE run (physics.md §4 defaults: the F2 benchmark).
+    r"""Configuration of a periodic-box QKE run (defaults: the F2 benchmark box, docs §4).
 
     Parameters
     ----------
-    L, Nz : box length (1/mu) and number of z points.
-    Nv : Gauss–Legendre velocity nodes.
-    t_end, dt_out : final time and output cadence (1/mu); ``t_end`` must be a multiple of ``dt_out``.
-    realizations, seed : realization r uses ``np.random.default_rng(seed + r)``.
-    seed_power : :math:`|\\psi_{0,K}(0)|^2` per box mode (F2: 1e-9/L^2 = 1e-13).
-    dt : time step; ``None`` picks ``DT_AUTO[stepper] * min(1, A_REF / int|D|dv)`` rounded down to
-        divide ``dt_out`` (resolved by :meth:`with_auto_dt` when the run starts, and recorded).
-    backend : ``"numpy"`` or ``"jax"`` (CPU/GPU, float64).
-    psi_profile : ``None`` (:math:`\\psi_v=\\psi_0/2`) or Nv numbers :math:`p_v`, :math:`\\psi_v=p_v\\psi_0`.
-    stepper : a name in :data:`flavomon.qke.steppers.STEPPERS`.
-    seed_K0 : seed the homogeneous mode K = 0 too.
+    L : float
+        Box length (1/mu).
+    Nz : int
+        Number of z points (and of box modes).
+    Nv : int
+        Gauss–Legendre velocity nodes (the package's one rule: an integer in [2, 4000]).
+    t_end, dt_out : float
+        Final time and output cadence (1/mu); ``t_end`` must be a multiple of ``dt_out``.
+    realizations, seed : int
+        Realization r uses ``np.random.default_rng(seed + r)``.
+    seed_power : float
+        :math:`|\psi_{0,K}(0)|^2` per box mode (F2: 1e-9/L^2 = 1e-13).
+    dt : float or None
+        Time step.  ``None`` picks ``DT_AUTO[stepper] * min(1, A_REF / int|D|dv)``, rounded down
+        to divide ``dt_out``; it depends on the distribution, so it is fixed by :meth:`resolve`
+        (which every run calls once), and asking an unresolved configuration for its step raises.
+    backend : str or None
+        ``"numpy"`` or ``"jax"`` (CPU/GPU, float64); ``None`` (default) takes
+        :func:`default_backend`, the fastest installed one.
+    psi_profile : sequence of float or None
+        ``None`` for :math:`\psi_v=\psi_0/2`, or Nv numbers :math:`p_v` with :math:`\psi_v=p_v\psi_0`.
+    stepper : str
+        A name in :data:`flavomon.qke.steppers.STEPPERS`.
+    seed_K0 : bool
+        Seed the homogeneous mode K = 0 too.
     """
 
     L: float = 100.0
@@ -85,7 +124,7 @@ class QKEConfig:
     seed: int = 0
     seed_power: float = 1e-13
     dt: float | None = None
-    backend: str = "numpy"
+    backend: str | None = None
     psi_profile: tuple[float, ...] | None = None
     stepper: str = "bm4"
     seed_K0: bool = True
@@ -94,7 +133,7 @@ class QKEConfig:
         s = object.__setattr__
         s(self, "L", _num("L", self.L, positive=True))
         s(self, "Nz", _int("Nz", self.Nz, minimum=2))
-        s(self, "Nv", _int("Nv", self.Nv, minimum=2))
+        s(self, "Nv", as_nv(self.Nv))
         s(self, "t_end", _num("t_end", self.t_end, positive=True))
         s(self, "dt_out", _num("dt_out", self.dt_out, positive=True))
         s(self, "realizations", _int("realizations", self.realizations, minimum=1))
@@ -102,6 +141,8 @@ class QKEConfig:
         s(self, "seed_power", _num("seed_power", self.seed_power, nonneg=True))
         if self.dt is not None:
             s(self, "dt", _num("dt", self.dt, positive=True))
+        if self.backend is None:
+            s(self, "backend", default_backend())
         if self.backend not in BACKENDS:
             raise FlavomonInputError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.stepper not in STEPPERS:
@@ -125,20 +166,107 @@ class QKEConfig:
 
     @property
     def steps_per_out(self) -> int:
-        target = DT_AUTO[self.stepper] if self.dt is None else self.dt
-        return max(1, int(math.ceil(self.dt_out / target - 1e-9)))
+        """Steps per output interval, ``ceil(dt_out / dt)``; needs a resolved dt (see :meth:`resolve`)."""
+        if self.dt is None:
+            raise FlavomonInputError(
+                "the time step of this QKEConfig is not resolved yet (dt=None is chosen per distribution): "
+                "use QKEConfig.resolve(dist) first"
+            )
+        return max(1, int(math.ceil(self.dt_out / self.dt - 1e-9)))
 
     def with_auto_dt(self, D_v: np.ndarray) -> "QKEConfig":
-        """This configuration with ``dt=None`` resolved for the distribution ``D_v`` (on the nodes).
+        """This configuration with ``dt=None`` replaced by the automatic step for ``D_v`` (on the nodes).
 
-        ``dt = DT_AUTO[stepper] * min(1, A_REF / A)`` with ``A = sum_v w_v |D_v|``; an explicit dt
-        is kept.
+        ``dt = DT_AUTO[stepper] * min(1, A_REF / A)`` with the rate scale
+        :math:`A=\\sum_vw_v|D_v|` (:func:`flavomon.grids.rate_scale`); an explicit dt is kept.
+        Only the rule: :meth:`resolve` also checks the step against the stability limit.
         """
         if self.dt is not None:
             return self
-        A = float(np.sum(self.vgrid().w * np.abs(np.asarray(D_v, dtype=float))))
+        A = rate_scale(D_v, self.vgrid().w)
         target = DT_AUTO[self.stepper] * min(1.0, A_REF / A if A > 0 else 1.0)
         return replace(self, dt=min(target, self.dt_out))
+
+    def resolve(self, dist: Any) -> "QKEConfig":
+        """The configuration of a run of ``dist``, resolved and validated once.
+
+        Parameters
+        ----------
+        dist : Distribution, str, callable or ndarray
+            The distribution (a SPEC string or a callable is parsed here, once), or its
+            ``(Nv,)`` values on the velocity nodes.
+
+        Returns
+        -------
+        QKEConfig
+            A copy with ``dt`` fixed (:meth:`with_auto_dt`) that remembers ``D_v`` and the
+            stability limit :attr:`dt_max`; :func:`flavomon.qke.run_qke` does not resolve such a
+            configuration again.  Resolving an already resolved configuration for the same
+            ``D_v`` returns it unchanged; :func:`dataclasses.replace` gives an unresolved copy.
+
+        Raises
+        ------
+        FlavomonInputError
+            ``D(v)`` not finite on the nodes, or the step above the stability limit of the
+            stepper's local RK4 sub-step (:func:`stability_limit`).
+        """
+        D_v = D_on_grid(dist, self)
+        base = self
+        if self.is_resolved:
+            if np.array_equal(self.D_v, D_v):
+                return self
+            base = replace(self, dt=self._resolution[2])  # the dt asked for, not the one chosen for another D_v
+        if not np.all(np.isfinite(D_v)):
+            raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
+        cfg = base.with_auto_dt(D_v)
+        dt_max = stability_limit(D_v, cfg)
+        if cfg.dt_used > dt_max:
+            what = "automatic dt" if base.dt is None else "dt"
+            raise FlavomonInputError(
+                f"{what}={cfg.dt_used:g} exceeds the stability limit dt_max={dt_max:.4g} of the {cfg.stepper} "
+                f"local RK4 sub-step (b_max*dt*Lambda <= 2*sqrt(2)); pass a smaller dt"
+            )
+        if cfg is base:
+            cfg = replace(base)
+        D_v = np.array(D_v, dtype=float)
+        D_v.setflags(write=False)
+        object.__setattr__(cfg, "_resolution", (D_v, float(dt_max), base.dt))
+        return cfg
+
+    @property
+    def is_resolved(self) -> bool:
+        """True for a configuration returned by :meth:`resolve`."""
+        return getattr(self, "_resolution", None) is not None
+
+    def _resolved(self, what: str) -> tuple[np.ndarray, float, float | None]:
+        res = getattr(self, "_resolution", None)
+        if res is None:
+            raise FlavomonInputError(f"QKEConfig.{what} needs a resolved configuration: use QKEConfig.resolve(dist) first")
+        return res
+
+    @property
+    def D_v(self) -> np.ndarray:
+        """The distribution on the velocity nodes this configuration was resolved for (read-only)."""
+        return self._resolved("D_v")[0]
+
+    @property
+    def dt_max(self) -> float:
+        """The stability limit of the resolved step (:func:`stability_limit`)."""
+        return self._resolved("dt_max")[1]
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that determines the numbers of a resolved run (for resume and reuse checks).
+
+        The physics configuration (:meth:`physics_dict`, without the back-end), the step actually
+        used and ``D_v`` on the nodes; :func:`flavomon._files.fingerprint` of it is the run's
+        fingerprint.  Floats are kept exactly.
+        """
+        D_v = self.D_v
+        d = self.physics_dict()
+        d["dt_used"] = self.dt_used
+        d["D_v"] = [float(x) for x in D_v]
+        d["D_v_sha256"] = hashlib.sha256(np.ascontiguousarray(D_v, dtype="<f8").tobytes()).hexdigest()
+        return d
 
     @property
     def dt_used(self) -> float:
@@ -167,6 +295,38 @@ class QKEConfig:
         return d
 
 
+def stability_limit(D_v: np.ndarray, config: QKEConfig) -> float:
+    r"""Largest dt for which every local RK4 sub-step is inside RK4's stability region.
+
+    Sufficient bound: the local Jacobian of :math:`(\mathbf H_v-\bar{\mathbf H}_v)\times\mathbf P_v`
+    has norm at most :math:`\Lambda=2\sum_vw_v(1+|v|)|\mathbf P_v|+\max_v|\bar D_0-v\bar D_1|`
+    (:math:`|\mathbf P_v|` is conserved along characteristics), so ``b_max * dt * Lambda <= 2 sqrt 2``.
+    """
+    vg = config.vgrid()
+    v, w = vg.v, vg.w
+    D_v = np.asarray(D_v, dtype=float)
+    prof = np.full(config.Nv, 0.5) if config.psi_profile is None else np.abs(np.asarray(config.psi_profile))
+    amp = np.abs(D_v) + prof * math.sqrt(config.seed_power * config.Nz)
+    D0, D1 = float(w @ D_v), float((w * v) @ D_v)
+    lam = 2.0 * float(np.sum(w * (1 + np.abs(v)) * amp)) + float(np.max(np.abs(D0 - v * D1)))
+    return RK4_IMAG_STABILITY / (get_stepper(config.stepper).b_max * max(lam, 1e-300))
+
+
+def D_on_grid(dist: Any, config: QKEConfig) -> np.ndarray:
+    """``D_v`` on the velocity nodes of ``config`` from a Distribution, SPEC, callable or ``(Nv,)`` array.
+
+    A SPEC string or a callable is parsed here; callers that hold a
+    :class:`~flavomon.distributions.Distribution` pass it, so nothing is parsed twice.
+    """
+    if isinstance(dist, np.ndarray):
+        D_v = np.asarray(dist, dtype=float)
+        if D_v.shape != (config.Nv,):
+            raise FlavomonInputError(f"D_v array must have Nv={config.Nv} values, got shape {D_v.shape}")
+        return D_v
+    d = dist if isinstance(dist, Distribution) else from_spec(dist)
+    return d.on_grid(config.vgrid().v)
+
+
 def phase_order(n_max: int) -> np.ndarray:
     """Mode numbers in the resolution-independent draw order 0, 1, -1, 2, -2, ..., n_max, -n_max."""
     out = [0]
@@ -181,7 +341,7 @@ def seeded_modes(Nz: int) -> np.ndarray:
 
 
 def seed_state(D_v: np.ndarray, config: QKEConfig, realization: int = 0, *, psi0_K: np.ndarray | None = None) -> np.ndarray:
-    r"""Initial state ``P`` (3, Nv, Nz) of realization ``realization``  [physics.md §4].
+    r"""Initial state ``P`` (3, Nv, Nz) of realization ``realization``  [docs §4].
 
     ``psi0_K`` (Nz, FFT order, :math:`\psi_0(z)=\sum_K\psi_{0,K}e^{iKz}`) replaces the random seed by a
     user-supplied perturbation of :math:`\psi_0`; the v-profile still applies.

@@ -1,7 +1,7 @@
 r"""Time steppers of the QKE box solver: symmetric splitting compositions (a registry).
 
 The QKE [F2 eq. 4] is split into two exactly or accurately solvable parts
-(physics.md §2):
+(docs §2):
 
 * **A — streaming + background refraction**, exact in Fourier space:
   :math:`\psi_{v,K}\to e^{-i(vK + v\bar D_1-\bar D_0)\tau}\psi_{v,K}`,
@@ -26,7 +26,7 @@ Registered schemes (``STEPPERS``):
   Default.
 
 The order in dt of the whole scheme is ``min(order, 4)`` (RK4 local step); measured slopes are in
-``tests/qke/test_convergence.py``.
+``tests/qke/test_qke_physics.py::test_order_in_dt`` (run over every registered stepper).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..errors import FlavomonInputError
 
 __all__ = ["Composition", "STEPPERS", "get_stepper", "RK4_IMAG_STABILITY"]
 
@@ -64,7 +66,7 @@ class Composition:
 
     @property
     def b_max(self) -> float:
-        """Largest |b_i|: the longest local sub-step is ``b_max * dt``."""
+        """Largest ``|b_i|``: the longest local sub-step is ``b_max * dt``."""
         return float(max(abs(x) for x in self.b))
 
     def stage_a(self) -> tuple[float, ...]:
@@ -97,6 +99,4 @@ def get_stepper(name: str) -> Composition:
     try:
         return STEPPERS[name]
     except KeyError:
-        from ..errors import FlavomonInputError
-
         raise FlavomonInputError(f"unknown QKE stepper {name!r} (known: {', '.join(STEPPERS)})") from None

@@ -1,6 +1,6 @@
-r"""Flavomon kinetic equations  [F1 eqs. 14–22 in the program form of physics.md §7].
+r"""Flavomon kinetic equations  [F1 eqs. 14–22 in the program form of docs §7].
 
-Classical (N >> 1), homogeneous, axisymmetric, fast limit, units of physics.md §1:
+Classical (N >> 1), homogeneous, axisymmetric, fast limit, units of docs §1:
 
 .. math::
     \partial_tN_K=-\frac{2\pi Z_K(1-\Omega_Kv_K/K)^2}{|k|}\,\big[D(v_K)N_K-S(v_K)\big],\qquad
@@ -10,7 +10,7 @@ with :math:`v_K=\omega_K/k`, :math:`Z=1/X`, :math:`X=(1-\Omega v/K)\,\partial_\O
 resonance and :math:`N=X\mathcal P/4` (signed quanta per unit length and K, units of
 :math:`n_\nu`).  For :math:`S=0` the first equation is :math:`\partial_tN=2\gamma N` with
 :math:`\gamma` of [F2 eq. 26] and the system is identical to resonant QLT
-(:mod:`flavomon.qlt.resonant`), as physics.md §7 states.
+(:mod:`flavomon.qlt.resonant`), as docs §7 states.
 
 **Spontaneous emission (option).**  The quantum bracket of F1 eq. 17 is
 :math:`f_\mu(1-f_e)(1+N)-f_e(1-f_\mu)N=S-ND` (classically :math:`-ND`); ``spontaneous`` gives
@@ -18,13 +18,13 @@ the source :math:`S_v` — :math:`f_\mu(1-f_e)` per velocity divided by the dens
 quantum per mode, in the classical normalisation of N.  It enters both equations through the
 same bracket, so :math:`\int D-2\int N` is conserved with or without it.  F1 says it is
 negligible (:math:`S\sim1/(2\pi n_\nu)` in units of :math:`\mu`); F1's exact prefactors were
-**not recovered** (physics.md §7, §10.1), so this term is a documented model, default off.
+**not recovered** (docs §7, §10.1), so this term is a documented model, default off.
 
 Only the growing resonances of the flipped nodes are kept (the modes of the unstable bands,
-:func:`flavomon.qlt.resonant.growing_resonances`), as in resonant QLT.
+:func:`flavomon.qlt.branch.growing_resonances`), as in resonant QLT.
 
 Discretisation: the δ-function maps each velocity node ``v_j`` to its resonant modes
-(``K_b(v_j)``, :func:`flavomon.qlt.resonant.resonant_branch`) with
+(``K_b(v_j)``, :func:`flavomon.qlt.branch.resonant_branch`) with
 :math:`\delta(\omega_K-kv)=\delta(K-K_b)/|\partial_k\omega-v|`, and
 :math:`\int dK\,N=\sum_{j,b}w_j|dK_b/dv|N_{jb}`.  Because :math:`|dK/dv|=|k|/|\partial_k\omega-v|`
 on the branch, the discrete system conserves :math:`\sum_jw_jD_j-2\sum_{jb}w_j|dK_b/dv|N_{jb}`
@@ -42,18 +42,33 @@ from scipy.integrate import solve_ivp
 from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError
 from ..grids import VelocityGrid
-from .resonant import ResonantBranch, growing_resonances
+from .branch import ResonantBranch, growing_resonances
 
 __all__ = ["KineticResult", "run_kinetic"]
 
 
-@dataclass
+@dataclass(repr=False)
 class KineticResult:
-    """Solution of the flavomon kinetic equations.
+    r"""Solution of the flavomon kinetic equations  [docs §7].
 
-    t (nt,), v, w (Nv,), D (nt, Nv), N (nt, n_pairs) signed quanta per unit K at the
-    resonant modes ``branch`` (one per node/branch pair), N_total (nt,) = int dK N,
-    DLN (nt,) = int D - 2 int N (conserved), DLN_error = max |DLN - DLN(0)| / |D0(0)|.
+    Attributes
+    ----------
+    t : ndarray (nt,)
+        Output times.
+    v, w : ndarray (Nv,)
+        Nodes and weights.
+    D : ndarray (nt, Nv)
+        :math:`D_v(t)`.
+    N : ndarray (nt, n_pairs)
+        Signed quanta per unit K at the resonant modes ``branch`` (one per node/branch pair).
+    N_total : ndarray (nt,)
+        :math:`\int dK\,N`.
+    DLN : ndarray (nt,)
+        :math:`\int D-2\int N` (conserved).
+    DLN_error : float
+        :math:`\max_t|\mathrm{DLN}(t)-\mathrm{DLN}(0)|/|D_0(0)|`.
+    branch : ResonantBranch
+        The resonant modes.
     """
 
     t: np.ndarray
@@ -65,6 +80,10 @@ class KineticResult:
     DLN: np.ndarray
     DLN_error: float
     branch: ResonantBranch
+
+    def __repr__(self) -> str:
+        return (f"KineticResult(t in [0, {float(self.t[-1]):g}] ({self.t.size} outputs), Nv={self.v.size}, "
+                f"{self.N.shape[1]} resonant modes, DLN error={self.DLN_error:.2g}; arrays: t, v, w, D, N, N_total, DLN)")
 
 
 def run_kinetic(
@@ -80,12 +99,33 @@ def run_kinetic(
     L: float = 100.0,
     spontaneous: Callable[[np.ndarray], Any] | float | None = None,
     rtol: float = 1e-10,
+    psi_profile: Callable[[np.ndarray], Any] | tuple[float, ...] | None = None,
 ) -> KineticResult:
-    """Integrate the flavomon kinetic equations of physics.md §7 (module docstring).
+    r"""Integrate the flavomon kinetic equations  [F1 eqs. 14–22; docs §7].
 
-    Initial N from the projected QKE seed, :math:`N=X\\mathcal P(0)/4` with
-    :math:`\\mathcal P(0)=\\frac{L}{2\\pi}p_{seed}\\,\\mathrm{proj}` (as in resonant QLT).
-    ``spontaneous``: None (off), a constant or a function ``S(v)`` (see module docstring).
+    Initial N from the projected QKE seed, :math:`N=X\mathcal P(0)/4` with
+    :math:`\mathcal P(0)=\frac{L}{2\pi}p_{seed}\,\mathrm{proj}` (as in resonant QLT).
+
+    Parameters
+    ----------
+    dist : Distribution or SPEC string
+        Initial distribution (a SPEC is parsed once, here).
+    Nv, k_min, k_max, n_K : int, float, float, int
+        Velocity grid and K grid, as in :class:`~flavomon.qlt.QLTConfig`.
+    t_end, dt_out : float
+        End time and output interval.
+    seed_power, L : float
+        Seed power per box mode and box length.
+    spontaneous : callable, float or None
+        Spontaneous-emission source ``S(v)`` (see the module docstring); None: off.
+    rtol : float
+        Relative tolerance of the ODE integration.
+    psi_profile : callable, sequence of Nv values, or None
+        Seed shape :math:`p(v)=\psi_v(0)/\psi_0(0)` of the projection (None: :math:`p=1/2`).
+
+    Returns
+    -------
+    KineticResult
     """
     if not (np.isfinite(seed_power) and seed_power > 0):
         raise FlavomonInputError(f"seed power must be positive, got {seed_power!r}")
@@ -95,7 +135,9 @@ def run_kinetic(
     grid = VelocityGrid(Nv)
     v, w = grid.v, grid.w
     D_ini = dist.on_grid(v)
-    br, _, _ = growing_resonances(dist, v, w, k_min=k_min, k_max=k_max, n_K=n_K)
+    if psi_profile is not None and not callable(psi_profile) and np.size(psi_profile) != Nv:
+        raise FlavomonInputError(f"psi_profile has {np.size(psi_profile)} values but Nv={Nv}")
+    br = growing_resonances(dist, v, w, k_min=k_min, k_max=k_max, n_K=n_K, psi_profile=psi_profile).branch
     if spontaneous is None:
         S_v = np.zeros(v.size)
     elif callable(spontaneous):

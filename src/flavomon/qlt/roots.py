@@ -1,11 +1,11 @@
 r"""Tracking every unstable root :math:`\Omega(K)` of the discrete dispersion relation.
 
 Reference: the eigenvalues of the linearised-QKE matrix :math:`M(K)` on the velocity grid
-[physics.md §3] (``flavomon.linear.discrete.discrete_eigenvalues``).  Computing them for 600
+[docs §3] (``flavomon.linear.discrete.discrete_eigenvalues``).  Computing them for 600
 K at every step costs ~1.5 s, so instead:
 
 * **Newton** (:func:`newton_roots`) on the determinant form :math:`\mathcal D_N(\Omega,K)`
-  [physics.md §3], vectorised over all tracked roots at once and warm-started from the
+  [docs §3], vectorised over all tracked roots at once and warm-started from the
   previous step's roots;
 * **eig safeguard** (:func:`eig_unstable`): eig(M(K)) at the K where Newton fails, lands on a
   stable root or jumps too far, and on a rotating coarse subset of the grid to catch roots
@@ -13,17 +13,21 @@ K at every step costs ~1.5 s, so instead:
 * **initial detection** (:func:`find_unstable_roots`): eig on a coarse subset of the K grid
   and continuation (marching) in K from every unstable eigenvalue found, so each band is
   filled point by point with Newton.  A band narrower than the coarse stride can be missed
-  (the stride is ``<= 12`` grid points by default, i.e. 0.08 in k on the F2 grid).
+  (the stride is ``<= 12`` grid points by default, i.e. 0.08 in k on the F2 grid);
+* :class:`RootSet` — the flat arrays (K index, Omega, spectral density) of the tracked roots;
+  :func:`grid_unstable_intervals` — contiguous k ranges with an unstable root.
+
+The dispersion relation itself (:math:`\mathcal D_N`, its Newton step, eig of M(K)) is
+:mod:`flavomon.linear.discrete`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..linear.discrete import discrete_matrix
-from .equations import GridState, dispersion_terms, newton_step
+from ..linear.discrete import GridState, discrete_matrix, dispersion_terms, newton_step
 
-__all__ = ["newton_roots", "eig_unstable", "find_unstable_roots", "march"]
+__all__ = ["RootSet", "newton_roots", "eig_unstable", "find_unstable_roots", "march", "grid_unstable_intervals"]
 
 
 def newton_roots(
@@ -175,3 +179,56 @@ def find_unstable_roots(
                 fronts.append((int(i), complex(z)))
     march(gs, K_grid, roots, fronts, gamma_min)
     return roots
+
+
+def grid_unstable_intervals(gs: GridState, k_values: np.ndarray, gamma_min: float) -> list[tuple[float, float]]:
+    """Contiguous ranges of shifted k (sampled at ``k_values``) with an unstable root (eig(M))."""
+    K_values = k_values - gs.D1
+    ev = eig_unstable(gs, K_values, gamma_min)
+    has = np.array([e.size > 0 for e in ev])
+    bands: list[tuple[float, float]] = []
+    i = 0
+    while i < has.size:
+        if has[i]:
+            j = i
+            while j + 1 < has.size and has[j + 1]:
+                j += 1
+            bands.append((float(k_values[i]), float(k_values[j])))
+            i = j + 1
+        else:
+            i += 1
+    return bands
+
+
+class RootSet:
+    """Flat arrays of the tracked unstable roots: K index ``iK``, ``Om`` (Omega) and spectral density ``P``.
+
+    Mutable bookkeeping of the full-QLT driver (:func:`flavomon.qlt.full.run_full_qlt`).
+    """
+
+    def __init__(self, iK: np.ndarray, Om: np.ndarray, P: np.ndarray) -> None:
+        self.iK = np.asarray(iK, dtype=int)
+        self.Om = np.asarray(Om, dtype=complex)
+        self.P = np.asarray(P, dtype=float)
+
+    @property
+    def n(self) -> int:
+        """Number of tracked roots."""
+        return self.iK.size
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the roots where ``mask`` is True."""
+        self.iK, self.Om, self.P = self.iK[mask], self.Om[mask], self.P[mask]
+
+    def add(self, iK: np.ndarray, Om: np.ndarray, P: np.ndarray) -> None:
+        """Append roots."""
+        self.iK = np.r_[self.iK, np.asarray(iK, dtype=int)]
+        self.Om = np.r_[self.Om, np.asarray(Om, dtype=complex)]
+        self.P = np.r_[self.P, np.asarray(P, dtype=float)]
+
+    def as_dict(self) -> dict[int, list[complex]]:
+        """``{K index: [Omega, ...]}``."""
+        d: dict[int, list[complex]] = {}
+        for i, z in zip(self.iK, self.Om):
+            d.setdefault(int(i), []).append(complex(z))
+        return d

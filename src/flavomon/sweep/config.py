@@ -15,7 +15,7 @@ The file (see ``docs/sweep.md`` and ``examples/sweep-small.toml``) has three par
     [[distributions]]             # every .csv / .npz table in a folder (relative to this file)
     tables = "tables"
 
-    [[distributions]]             # single SPECs (INTERFACES.md)
+    [[distributions]]             # single distribution SPECs
     specs = ["shallow:a=0.95", "tables/extra.csv"]
 
     [methods.qlt]                 # keyword options of the method's workflow
@@ -30,9 +30,7 @@ travels with each task, so workers need no access to the client's files.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import math
 import re
 import tomllib
@@ -44,6 +42,8 @@ import numpy as np
 
 from ..distributions import Distribution, from_file, from_spec
 from ..errors import FlavomonInputError
+from ..io.files import fingerprint
+from .methods import METHODS, check_options
 
 __all__ = ["SweepConfig", "DistributionPoint", "SweepPoint", "load_config", "parse_config"]
 
@@ -78,7 +78,8 @@ class DistributionPoint:
     table_v, table_D : tuple of float
         Table data shipped to the worker (empty for families).
     digest : str
-        Content hash (SPEC, or table data) used in the point id.
+        Content fingerprint (:func:`flavomon.io.files.fingerprint` of the SPEC, or of the
+        table's name and data) used in the point id.
     """
 
     label: str
@@ -164,8 +165,6 @@ def load_config(path: str | Path) -> SweepConfig:
 
 def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: str = "<dict>") -> SweepConfig:
     """Validate a configuration mapping (the parsed TOML) into a :class:`SweepConfig`."""
-    from .methods import METHODS, check_options  # late: methods import workflows lazily
-
     where = source
     if not isinstance(raw, Mapping):
         raise FlavomonInputError(f"{where}: the configuration must be a table")
@@ -291,10 +290,6 @@ def _spec_label(family: str, params: Mapping[str, float]) -> str:
     return family + ":" + ",".join(f"{k}={v!r}" for k, v in params.items())
 
 
-def _digest(obj: Any) -> str:
-    return hashlib.sha1(json.dumps(obj, sort_keys=True).encode()).hexdigest()
-
-
 def _family_point(spec: str, where: str, ctx: str) -> DistributionPoint:
     try:
         dist = from_spec(spec)
@@ -303,7 +298,7 @@ def _family_point(spec: str, where: str, ctx: str) -> DistributionPoint:
     family = spec.partition(":")[0].strip().lower()
     params = dict(dist.params)
     label = _spec_label(family, params)
-    return DistributionPoint(label, family, params, label, digest=_digest(["family", label]))
+    return DistributionPoint(label, family, params, label, digest=fingerprint({"kind": "family", "spec": label}))
 
 
 def _table_point(path: Path, where: str, ctx: str) -> DistributionPoint:
@@ -322,7 +317,7 @@ def _table_point(path: Path, where: str, ctx: str) -> DistributionPoint:
         table_path=str(path),
         table_v=v_t,
         table_D=D_t,
-        digest=_digest(["table", path.name, v_t, D_t]),
+        digest=fingerprint({"kind": "table", "name": path.name, "v": v_t, "D": D_t}),
     )
 
 
@@ -382,9 +377,10 @@ _SLUG = re.compile(r"[^A-Za-z0-9.=_-]+")
 def _point_id(d: DistributionPoint, method: str, options: Mapping[str, Any], Nv: int) -> str:
     """File-safe, content-addressed id: ``<label>--<method>-<hash>``.
 
-    The hash covers the distribution's content (SPEC or table data), the method, its options
-    and Nv, so a changed option or an edited table never reuses an old result.
+    The hash (the first 10 hex digits of :func:`flavomon.io.files.fingerprint`, SHA-256 of the
+    canonical JSON) covers the distribution's content (SPEC or table data), the method, its
+    options and Nv, so a changed option or an edited table never reuses an old result.
     """
     slug = _SLUG.sub("_", d.label).strip("_")[:60] or "dist"
-    h = _digest([d.digest, method, dict(options), Nv])[:10]
+    h = fingerprint({"distribution": d.digest, "method": method, "options": dict(options), "Nv": Nv})[:10]
     return f"{slug}--{method}-{h}"

@@ -13,7 +13,8 @@ Design choices (documented in docs/sweep.md):
   small record (the final :math:`D_v`, gamma_max, ...), so a cluster needs no shared file
   system, and a point file exists only once its result is safely on the client's disk.
 * **Restart = rerun.**  A point whose ``.nc`` exists is never recomputed (ids are content
-  hashes of distribution, method, options and Nv, so a changed option is a new point).  A
+  fingerprints of distribution, method, options and Nv, :func:`flavomon.io.files.fingerprint`,
+  so a changed option is a new point).  A
   killed client loses only the points that were still running.  Failed points are tried
   again on a rerun.
 * **Failures are data.**  A Python exception inside a point is caught on the worker and
@@ -33,9 +34,9 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import shlex
 import socket
 import sys
-import tempfile
 import time
 import traceback
 import uuid
@@ -52,10 +53,12 @@ from ..distributions import Distribution, from_spec, from_table
 from ..errors import FlavomonInputError
 from ..grids import VelocityGrid
 from ..io import provenance_attrs, read_dataset, write_dataset
+from ..io.files import atomic_write_text
+from ..workflows._outdir import prepare_output_folder
 from .config import DistributionPoint, SweepConfig, SweepPoint, load_config
 from .methods import METHODS
 
-__all__ = ["SweepResult", "run_sweep", "execute_point", "combine_points", "POINTS_DIR"]
+__all__ = ["SweepResult", "run_sweep", "execute_point", "combine_points", "by_parameter", "point_dataset", "POINTS_DIR"]
 
 POINTS_DIR = "points"
 _PRIORITY = {"qke": 10}  # long tasks first (longest-processing-time-first load balance)
@@ -148,21 +151,6 @@ def execute_point(point: SweepPoint, command: str) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------
 # client side: files
 # ----------------------------------------------------------------------------------------
-def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _point_attrs(point: SweepPoint) -> dict[str, Any]:
     d = point.distribution
     return {
@@ -221,7 +209,7 @@ def _store(point: SweepPoint, rec: Mapping[str, Any], pdir: Path, command: str) 
             "runtime_s": rec.get("runtime_s", float("nan")),
             "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
-        _atomic_text(err, json.dumps(info, indent=2) + "\n")
+        atomic_write_text(err, json.dumps(info, indent=2) + "\n")
 
 
 def combine_points(config: SweepConfig, out_dir: str | Path, *, command: str | None = None) -> xr.Dataset:
@@ -286,7 +274,7 @@ def combine_points(config: SweepConfig, out_dir: str | Path, *, command: str | N
     out["D_final"].attrs["long_name"] = "final box-averaged D_v (QKE: ensemble mean); NaN for 'modes'"
     out["D0_drift"].attrs["long_name"] = (
         "(D0_final - D0_initial)/|D0_initial|; conserved by QKE and full QLT [F2 eq. 13], "
-        "not by resonant QLT or the sign rule (the flipped lepton number goes into flavomons, physics.md §6)"
+        "not by resonant QLT or the sign rule (the flipped lepton number goes into flavomons, docs §6)"
     )
     out["gamma_max"].attrs["long_name"] = "largest growth rate of the initial distribution"
     out["runtime_s"].attrs["units"] = "s (per point, on its worker)"
@@ -354,26 +342,7 @@ def _connect(scheduler: str | None, n_workers: int) -> Iterator[Any]:
         cluster.close()
 
 
-def _prepare_out(out: str | os.PathLike) -> Path:
-    p = Path(out)
-    if str(out) == "":
-        raise FlavomonInputError("--out: empty output directory")
-    if p.exists() and not p.is_dir():
-        raise FlavomonInputError(f"--out {p} exists and is not a directory")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not p.exists():
-        if not parent.is_dir():
-            raise FlavomonInputError(f"--out {p}: directory {parent} does not exist")
-        if not os.access(parent, os.W_OK | os.X_OK):
-            raise FlavomonInputError(f"--out {p}: directory {parent} is not writable")
-    elif not os.access(p, os.W_OK | os.X_OK):
-        raise FlavomonInputError(f"--out {p} is not writable")
-    return p
-
-
 def _default_command() -> str:
-    import shlex
-
     return " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
@@ -408,9 +377,8 @@ def run_sweep(
     t_start = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     cfg = config if isinstance(config, SweepConfig) else load_config(config)
-    out_dir = _prepare_out(out)
+    out_dir = prepare_output_folder(out, probe="sweep.nc")
     command = command or _default_command()
-    out_dir.mkdir(exist_ok=True)
     pdir = out_dir / POINTS_DIR
     pdir.mkdir(exist_ok=True)
 

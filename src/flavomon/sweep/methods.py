@@ -6,20 +6,26 @@ final spectrum's peak — not the full time history, which stays with the single
 
 Registered methods
 ------------------
-``modes``     linear analysis, :func:`flavomon.workflows.modes.run_modes` [physics.md §3]
+``modes``     linear analysis, the ``flavomon modes`` workflow [docs §3]
               (gamma_max and its K; no final state).
-``qlt``       full QLT, :func:`flavomon.workflows.qlt.run_qlt` [F2 eqs. 10-12, physics.md §5].
-``resonant``  resonant QLT, ``run_qlt(..., resonant=True)`` [F2 eqs. 27-30, physics.md §6].
-``qke``       the QKE box ensemble, :func:`flavomon.workflows.qke.run_qke` [F2 eq. 4, physics.md §4];
+``qlt``       full QLT, the ``flavomon qlt`` workflow [F2 eqs. 10-12, docs §5].
+``resonant``  resonant QLT, the same workflow with ``resonant=True`` [F2 eqs. 27-30, docs §6].
+``qke``       the QKE box ensemble, the ``flavomon qke`` workflow [F2 eq. 4, docs §4];
               all realizations of one point run serially in one task (``workers=1``), so a
               point is one Dask task and the ensemble is bit-identical to a single-machine
-              ``flavomon qke`` run with the same seed.
+              ``flavomon qke`` run with the same seed and back-end.  The back-end, when not
+              given, is the fastest one installed on the client, fixed in the point's options
+              (and so in its id) before any task runs.
 ``signrule``  the naive final-state rule: :math:`D_v` set to zero wherever
               ``sign(D_v) != sign(D_0)`` and unchanged elsewhere (the "grey line" of F2 Fig. 1 read
-              from the crossing alone, physics.md §6).  It needs no dispersion relation, so it is
+              from the crossing alone, docs §6).  It needs no dispersion relation, so it is
               the baseline that QLT predictors must beat; it is also the engine's cheap test method.
 ``_probe``    internal, for testing the engine: returns the initial D_v after ``delay_s``
               seconds, or raises if ``fail = true``.
+
+The growth rate ``gamma_max`` (and its K) of every method that solves a dispersion relation
+is that of the initial distribution on the sweep's velocity grid, from
+:func:`flavomon.linear.growth_rate_max` (refined to the maximum, not read off a K grid).
 
 Adding a method: decorate ``run(dist, grid, options, command) -> MethodOutput`` with
 :func:`register_method`, naming the workflow whose keyword options it forwards (so that
@@ -39,6 +45,8 @@ import numpy as np
 from ..distributions import Distribution
 from ..errors import FlavomonInputError
 from ..grids import VelocityGrid
+from ..linear import growth_rate_max
+from ..qke import default_backend
 
 __all__ = ["Method", "MethodOutput", "METHODS", "register_method", "check_options"]
 
@@ -79,9 +87,12 @@ class Method:
         Workflow arguments the sweep sets itself (not allowed in ``[methods.NAME]``).
     config_class : str or None
         ``"module:Class"`` of a dataclass whose fields are further accepted options (for a
-        workflow that forwards ``**options`` to a config, like ``run_qlt`` to ``QLTConfig``).
+        workflow that forwards ``**options`` to a config, like ``qlt_to_file`` to ``QLTConfig``).
     options : dict
         For methods without a workflow: the allowed options and their defaults.
+    resolve : callable or None
+        ``resolve(options) -> options``: fills in machine-dependent defaults on the client
+        (e.g. the QKE back-end), so that they are part of the point's id.
     """
 
     name: str
@@ -90,6 +101,7 @@ class Method:
     fixed: frozenset[str] = frozenset()
     options: Mapping[str, Any] = field(default_factory=dict)
     config_class: str | None = None
+    resolve: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 METHODS: dict[str, Method] = {}
@@ -102,11 +114,33 @@ def register_method(
     fixed: tuple[str, ...] = (),
     options: Mapping[str, Any] | None = None,
     config_class: str | None = None,
+    resolve: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Callable[[RunFn], RunFn]:
-    """Decorator: register ``run`` as sweep method ``name``."""
+    """Decorator: register ``run`` as sweep method ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The method's name in ``[sweep] methods``.
+    workflow : str, optional
+        ``"module:function"`` whose keyword arguments are the method's options.
+    fixed : tuple of str
+        Workflow arguments the sweep sets itself.
+    options : mapping, optional
+        For a method without a workflow: its options and their defaults.
+    config_class : str, optional
+        ``"module:Class"`` of a dataclass whose fields are further accepted options.
+    resolve : callable, optional
+        Fills in machine-dependent defaults of the options on the client.
+
+    Returns
+    -------
+    callable
+        The decorator (it returns ``run`` unchanged).
+    """
 
     def deco(fn: RunFn) -> RunFn:
-        METHODS[name] = Method(name, fn, workflow, frozenset(fixed), dict(options or {}), config_class)
+        METHODS[name] = Method(name, fn, workflow, frozenset(fixed), dict(options or {}), config_class, resolve)
         return fn
 
     return deco
@@ -178,11 +212,11 @@ def check_options(name: str, options: dict[str, Any], *, where: str = "") -> dic
                 raise FlavomonInputError(f"{pre}: option {k} must be a number, got {options[k]!r}")
             if isinstance(default, str) and not isinstance(options[k], str):
                 raise FlavomonInputError(f"{pre}: option {k} must be a string, got {options[k]!r}")
-    return dict(options)
+    return m.resolve(dict(options)) if m.resolve is not None else dict(options)
 
 
 # ----------------------------------------------------------------------------------------
-# summaries of workflow datasets (variable names of INTERFACES.md)
+# summaries of workflow datasets (variable names of qlt.nc / qke.nc)
 # ----------------------------------------------------------------------------------------
 def _scalar(ds: Any, name: str) -> float:
     if name in ds.variables:
@@ -196,7 +230,7 @@ def _scalar(ds: Any, name: str) -> float:
 
 
 def _summarise_evolution(ds: Any) -> MethodOutput:
-    """Final D_v, initial gamma_max and final spectral peak of a qlt.nc / qke.nc dataset."""
+    """Final D_v and final spectral peak of a qlt.nc / qke.nc dataset."""
     out = MethodOutput(v=np.asarray(ds["v"], dtype=float))
     for key in ("status", "saturated", "t_saturation", "diagnostics", "kind"):
         if key in ds.attrs:
@@ -209,14 +243,6 @@ def _summarise_evolution(ds: Any) -> MethodOutput:
         out.D_final = np.asarray(ds["D"].isel(t=-1), dtype=float)
     if "realization" in ds.sizes:
         out.n_realizations = int(ds.sizes["realization"])
-    if "gamma" in ds.variables and "K" in ds["gamma"].dims:
-        g0 = np.asarray(ds["gamma"].isel(t=0), dtype=float)
-        if np.isfinite(g0).any():
-            i = int(np.nanargmax(g0))
-            out.gamma_max, out.K_at_gamma_max = float(g0[i]), float(ds["K"][i])
-    else:
-        out.gamma_max = _scalar(ds, "gamma_max")
-        out.K_at_gamma_max = _scalar(ds, "K_at_gamma_max")
     if "power" in ds.variables:
         pw = ds["power"].isel(t=-1)
         if "realization" in pw.dims:
@@ -228,25 +254,29 @@ def _summarise_evolution(ds: Any) -> MethodOutput:
     return out
 
 
-def _linear_gamma_max(dist: Distribution, grid: VelocityGrid) -> tuple[float, float]:
-    """gamma_max from eig of the discrete linear operator on the sweep grid [physics.md §3].
+def _with_gamma_max(out: MethodOutput, dist: Distribution, grid: VelocityGrid) -> MethodOutput:
+    """Set ``gamma_max``, ``K_at_gamma_max`` of the initial distribution on the sweep grid [docs §3].
 
-    A 176-point K grid over [-2.5, 1] (every unstable band of the example families lies there,
-    physics.md §9 Table B) — resolution 0.02 in K, so the maximum is good to ~1e-4 relative
-    (the maximum is flat).
+    From :func:`flavomon.linear.growth_rate_max` on the discrete Nv-node system (the one the
+    QKE and QLT evolve): the band search with its maximum refined, so no K grid limits it.
+    A stable distribution gives gamma_max = 0 and K = NaN.  A band search that fails leaves
+    them NaN and records why in ``attrs["gamma_max_error"]``: the point's evolution is still a
+    result.
     """
-    from ..linear.discrete import discrete_eigenvalues
-
-    K = np.linspace(-2.5, 1.0, 176)
-    g = discrete_eigenvalues(dist.on_grid(grid.v), grid.v, grid.w, K)[:, 0].imag
-    i = int(np.argmax(g))
-    return float(max(g[i], 0.0)), float(K[i])
+    try:
+        g, K_at, _ = growth_rate_max(dist, Nv=grid.Nv)
+    except (FlavomonInputError, ArithmeticError, ValueError, np.linalg.LinAlgError) as e:
+        out.attrs["gamma_max_error"] = f"{type(e).__name__}: {e}"
+        return out
+    out.gamma_max, out.K_at_gamma_max = float(g), float(K_at)
+    out.attrs["gamma_max_source"] = "flavomon.linear.growth_rate_max on the sweep's velocity grid"
+    return out
 
 
 # ----------------------------------------------------------------------------------------
 # the methods
 # ----------------------------------------------------------------------------------------
-@register_method("modes", workflow="flavomon.workflows.modes:run_modes",
+@register_method("modes", workflow="flavomon.workflows.modes:modes_to_file",
                  fixed=("Nv", "out", "plot", "command"))
 def _modes(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], command: str) -> MethodOutput:
     fn = _load_workflow(METHODS["modes"])
@@ -258,12 +288,13 @@ def _qlt_like(resonant: bool) -> RunFn:
     def run(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], command: str) -> MethodOutput:
         fn = _load_workflow(METHODS["resonant" if resonant else "qlt"])
         ds = fn(dist, Nv=grid.Nv, resonant=resonant, out=None, progress=False, command=command, **opts)
-        out = _summarise_evolution(ds)
+        out = _with_gamma_max(_summarise_evolution(ds), dist, grid)
         if resonant:
-            # resonant QLT's gamma is the weak-growth formula [F2 eq. 26], not the exact root
-            # (it overshoots near band edges, physics.md §9 Table E): keep it out of gamma_max
-            out.attrs["gamma_max_eq26"] = out.gamma_max
-            out.gamma_max = out.K_at_gamma_max = float("nan")
+            # resonant QLT's own gamma is the weak-growth formula [F2 eq. 26], not the exact root
+            # (it overshoots near band edges, docs §9 Table E): recorded beside gamma_max
+            g0 = np.asarray(ds["gamma"].isel(t=0), dtype=float) if "gamma" in ds.variables else np.array([])
+            if np.isfinite(g0).any():
+                out.attrs["gamma_max_eq26"] = float(np.nanmax(g0))
             if "D_final_state" in ds.variables:
                 # the predictor is resonant QLT's t -> infinity state (F2 Fig. 1's grey curve),
                 # not the dynamics at t_end, which has not finished where the growth is slow
@@ -278,26 +309,29 @@ def _qlt_like(resonant: bool) -> RunFn:
 
 _QLT_FIXED = ("Nv", "resonant", "out", "progress", "command")
 for _name, _res in (("qlt", False), ("resonant", True)):
-    register_method(_name, workflow="flavomon.workflows.qlt:run_qlt", fixed=_QLT_FIXED,
+    register_method(_name, workflow="flavomon.workflows.qlt:qlt_to_file", fixed=_QLT_FIXED,
                     config_class="flavomon.qlt:QLTConfig")(_qlt_like(_res))
 
 
-@register_method("qke", workflow="flavomon.workflows.qke:run_qke",
-                 fixed=("Nv", "workers", "out", "resume", "progress", "command"))
+def _fastest_backend(opts: dict[str, Any]) -> dict[str, Any]:
+    """``backend``, when not given: the fastest QKE back-end installed here (client side)."""
+    if opts.get("backend") is None:
+        opts["backend"] = default_backend()
+    return opts
+
+
+@register_method("qke", workflow="flavomon.workflows.qke:qke_to_file",
+                 fixed=("Nv", "workers", "out", "resume", "progress", "command"), resolve=_fastest_backend)
 def _qke(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], command: str) -> MethodOutput:
     fn = _load_workflow(METHODS["qke"])
     # workers=1: the point is one Dask task on one core; realizations run serially in it
     ds = fn(dist, Nv=grid.Nv, workers=1, out=None, resume=False, progress=False, command=command, **opts)
-    out = _summarise_evolution(ds)
-    if not np.isfinite(out.gamma_max):
-        out.gamma_max, out.K_at_gamma_max = _linear_gamma_max(dist, grid)
-        out.attrs["gamma_max_source"] = "eig of the discrete linear operator (physics.md §3)"
-    return out
+    return _with_gamma_max(_summarise_evolution(ds), dist, grid)
 
 
 @register_method("signrule")
 def _signrule(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], command: str) -> MethodOutput:
-    """D_v -> 0 where sign(D_v) != sign(D_0), unchanged elsewhere [physics.md §6, "which side is flipped"]."""
+    """D_v -> 0 where sign(D_v) != sign(D_0), unchanged elsewhere [docs §6, "which side is flipped"]."""
     D = dist.on_grid(grid.v)
     D0 = float(np.sum(grid.w * D))
     flipped = np.sign(D) == -np.sign(D0)

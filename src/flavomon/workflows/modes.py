@@ -13,18 +13,21 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .._validate import as_number, as_nv
 from ..distributions import from_spec
-from .._validate import as_number
 from ..errors import FlavomonInputError, PhysicsWarning
-from ..io import check_output_path, write_dataset
+from ..io import check_output_path, save_figure, write_dataset
 from ..io.modes import modes_dataset
-from ..linear import find_modes, growth_rate_max
-from ..linear.growth import band_scan_K
+from ..linear import default_K_range, find_modes, growth_rate_max
 
-__all__ = ["run_modes", "validate_modes_args", "default_K_range"]
+__all__ = ["modes_to_file", "validate_modes_args"]
 
 
 def validate_modes_args(K_min: Any, K_max: Any, n_K: Any, Nv: Any) -> tuple[float, float, int, int | None]:
+    """Check the numbers of ``flavomon modes`` (one-line FlavomonInputError); return them normalised.
+
+    ``Nv`` follows the package's one rule (:func:`flavomon._validate.as_nv`); ``None`` is the continuum.
+    """
     K_min = as_number("K_min", K_min)
     K_max = as_number("K_max", K_max)
     if K_min > K_max:
@@ -35,22 +38,10 @@ def validate_modes_args(K_min: Any, K_max: Any, n_K: Any, Nv: Any) -> tuple[floa
         raise FlavomonInputError(f"K_min equals K_max ({K_min:g}); use n_K=1 or a non-empty range")
     if n_K > 100_000:
         raise FlavomonInputError(f"n_K={n_K} is too large (max 100000)")
-    if Nv is not None and (isinstance(Nv, bool) or not isinstance(Nv, (int, np.integer)) or not 2 <= Nv <= 4000):
-        raise FlavomonInputError(f"Nv must be an integer in [2, 4000], got {Nv!r}")
-    return K_min, K_max, int(n_K), (int(Nv) if Nv is not None else None)
+    return K_min, K_max, int(n_K), (as_nv(Nv) if Nv is not None else None)
 
 
-def default_K_range(distribution: Any) -> tuple[float, float]:
-    r"""The automatic K range of ``flavomon modes``: :math:`K=-D_1\pm(2A+\min(1,A))`, :math:`A=\int dv\,|D_v|`.
-
-    It is the band-search range of :func:`flavomon.linear.growth_rate_max` (in ``k = K + D_1``,
-    symmetric about ``k = 0``), so every unstable band the global search finds lies inside it.
-    """
-    Ks = band_scan_K(distribution, n=2)
-    return float(Ks[0]), float(Ks[-1])
-
-
-def run_modes(
+def modes_to_file(
     distribution: Any,
     *,
     K_min: float | None = None,
@@ -61,29 +52,28 @@ def run_modes(
     plot: str | Path | None = None,
     command: str | None = None,
 ) -> xr.Dataset:
-    """All roots Omega(K) of ``distribution`` on ``n_K`` points in [K_min, K_max]  [physics.md §3].
+    """All roots Omega(K) of ``distribution`` on ``n_K`` points in [K_min, K_max]  [docs §3].
 
-    ``K_min``/``K_max`` left as ``None`` take :func:`default_K_range` (every unstable band inside).
-    A given range that misses a faster unstable band than the fastest one on the grid gives a
-    :class:`~flavomon.errors.PhysicsWarning` naming that band; the global maximum is recorded in the
-    ``config`` attribute (``gamma_max_all_K``, ``K_at_gamma_max_all_K``) either way.
+    ``K_min``/``K_max`` left as ``None`` take :func:`flavomon.linear.default_K_range` (every
+    unstable band inside).  A given range that misses a faster unstable band than the fastest one
+    on the grid gives a :class:`~flavomon.errors.PhysicsWarning` naming that band; the global
+    maximum is recorded in the ``config`` attribute (``gamma_max_all_K``, ``K_at_gamma_max_all_K``)
+    either way.
 
-    Writes ``out`` (modes.nc, INTERFACES.md) and, if ``plot`` is given, the F1 Fig. S4-style
-    figure.  Returns the Dataset.
+    The SPEC is parsed once; every input and both output paths are checked before computing.
+    Writes ``out`` (modes.nc) and, if ``plot`` is given, the F1 Fig. S4-style figure.  Returns
+    the Dataset.
     """
-    dist = None
+    dist = from_spec(distribution)
     if K_min is None or K_max is None:
-        dist = from_spec(distribution)
         lo, hi = default_K_range(dist)
         K_min = lo if K_min is None else K_min
         K_max = hi if K_max is None else K_max
     K_min, K_max, n_K, Nv = validate_modes_args(K_min, K_max, n_K, Nv)
     if out is not None:
-        check_output_path(out, what="--out")
+        check_output_path(out, what="--out", inputs=(dist.spec,))
     if plot is not None:
-        check_output_path(plot, what="--plot")
-    if dist is None:
-        dist = from_spec(distribution)
+        check_output_path(plot, what="--plot", inputs=(dist.spec,))
     spec = distribution if isinstance(distribution, str) else dist.spec
     K = np.linspace(K_min, K_max, n_K)
     res = find_modes(dist, K, Nv=Nv)
@@ -111,13 +101,18 @@ def run_modes(
     }
     ds = modes_dataset(res, distribution=spec, config=config, command=command)
     if out is not None:
-        write_dataset(ds, out)
+        write_dataset(ds, out, inputs=(dist.spec,))
     if plot is not None:
         from ..plotting.modes import plot_modes
 
-        fig = plot_modes(ds, path=plot)
+        fig = plot_modes(ds)
+        save_figure(fig, plot, dpi=130)  # the resolution plot_modes(path=...) uses
         import matplotlib.pyplot as plt
 
         plt.close(fig)
     return ds
 
+
+
+run_modes = modes_to_file
+"""Former name of :func:`modes_to_file`, kept for callers until they move."""

@@ -3,10 +3,10 @@ r"""Final-state predictor comparison: full QLT, resonant QLT and the sign rule v
 For every distribution of a sweep that has a QKE ensemble (the reference), each predictor's
 final box-averaged :math:`D_v` is scored against the ensemble mean :math:`\bar D_v^{QKE}`:
 
-* :math:`L_1 = \sum_v w_v |D_v - \bar D_v^{QKE}|` (issue 4's measure; Gauss–Legendre weights);
+* :math:`L_1 = \sum_v w_v |D_v - \bar D_v^{QKE}|` (the QLT accuracy metric; Gauss–Legendre weights);
 * the **flipped-region lepton number** :math:`N_{flip} = \sum_{v\in F} w_v D_v`, with
   :math:`F = \{v: \mathrm{sign}\,D_v(0) \ne \mathrm{sign}\,D_0(0)\}` the side that resonant QLT
-  empties [physics.md §6, F2 eqs. 27-30]; reported as the fraction left,
+  empties [docs §6, F2 eqs. 27-30]; reported as the fraction left,
   :math:`N_{flip}(t_{end})/N_{flip}(0)`.
 
 Yardsticks computed from the QKE ensemble itself:
@@ -40,6 +40,7 @@ import xarray as xr
 
 from ..errors import FlavomonInputError
 from ..io import provenance_attrs, read_dataset, write_dataset
+from ..io.files import atomic_write_text
 
 __all__ = ["PREDICTORS", "compare_predictors", "predictors_table", "run_predictors"]
 
@@ -72,13 +73,19 @@ def compare_predictors(sweep: xr.Dataset | str | os.PathLike, *, reference: str 
         A ``sweep.nc`` (:func:`flavomon.sweep.combine_points`) whose methods include
         ``reference`` and at least one of ``predictors``.
 
+    reference : str
+        The method scored against (default the QKE ensemble).
+    predictors : tuple of str
+        The methods scored (those present in the sweep are used).
+
     Returns
     -------
-    Dataset with dims ``(distribution, predictor, v)``: ``L1``, ``skill``, ``N_flip``,
-    ``flip_fraction``, ``verdict`` per (distribution, predictor); ``L1_initial``,
-    ``L1_noise``, ``N_flip_initial``, ``N_flip_qke``, ``N_flip_qke_err``,
-    ``flip_fraction_qke``, ``gamma_max``, ``n_realizations`` per distribution; the profiles
-    ``D_initial``, ``D_qke``, ``D_qke_std`` (distribution, v) and ``D_pred``.
+    xarray.Dataset
+        Dims ``(distribution, predictor, v)``: ``L1``, ``skill``, ``N_flip``,
+        ``flip_fraction``, ``verdict`` per (distribution, predictor); ``L1_initial``,
+        ``L1_noise``, ``N_flip_initial``, ``N_flip_qke``, ``N_flip_qke_err``,
+        ``flip_fraction_qke``, ``gamma_max``, ``n_realizations`` per distribution; the profiles
+        ``D_initial``, ``D_qke``, ``D_qke_std`` (distribution, v) and ``D_pred``.
     """
     ds = sweep if isinstance(sweep, xr.Dataset) else read_dataset(sweep)
     methods = ds["method"].values
@@ -116,7 +123,7 @@ def compare_predictors(sweep: xr.Dataset | str | os.PathLike, *, reference: str 
                 gam[j] = ds["gamma_max"].values[sel[0]]
                 break
     D0 = np.sum(w * D_init, axis=-1)
-    flipped = np.sign(D_init) == -np.sign(D0)[:, None]  # [physics.md §6] side opposite to D0
+    flipped = np.sign(D_init) == -np.sign(D0)[:, None]  # [docs §6] side opposite to D0
     sem = D_std / np.sqrt(nreal)[:, None]
     L1 = np.sum(w * np.abs(D_pred - D_qke[:, None, :]), axis=-1)
     L1_init = np.sum(w * np.abs(D_init - D_qke), axis=-1)
@@ -234,7 +241,24 @@ def run_predictors(
     plot: bool = True,
     command: str | None = None,
 ) -> xr.Dataset:
-    """Compare predictors and write ``predictors.nc``, ``.md``, ``.json`` and ``.png`` into ``out_dir``."""
+    """Compare predictors and write ``predictors.nc``, ``.md``, ``.json`` and ``.png`` into ``out_dir``.
+
+    Parameters
+    ----------
+    sweep : Dataset or path
+        A ``sweep.nc`` with ``qke`` points and at least one predictor's.
+    out_dir : path, optional
+        Folder to write into (an existing one); nothing is written if None.
+    plot : bool
+        Also draw ``predictors.png``.
+    command : str, optional
+        Recorded in ``predictors.nc``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The comparison (:func:`compare_predictors`) with provenance attributes.
+    """
     ds = sweep if isinstance(sweep, xr.Dataset) else read_dataset(sweep)
     cmp = compare_predictors(ds)
     cmp.attrs.update(provenance_attrs(distribution=ds.attrs.get("distribution", "sweep"),
@@ -246,9 +270,9 @@ def run_predictors(
     out = Path(out_dir)
     write_dataset(cmp, out / "predictors.nc")
     md, rows = predictors_table(cmp)
-    (out / "predictors.md").write_text("# Final-state predictors vs the QKE ensemble\n\n" + md)
-    (out / "predictors.json").write_text(json.dumps({"rule": cmp["verdict"].attrs["rule"], "rows": rows},
-                                                    indent=2) + "\n")
+    atomic_write_text(out / "predictors.md", "# Final-state predictors vs the QKE ensemble\n\n" + md)
+    atomic_write_text(out / "predictors.json",
+                      json.dumps({"rule": cmp["verdict"].attrs["rule"], "rows": rows}, indent=2) + "\n")
     if plot:
         from ..plotting.predictors import plot_predictors
 

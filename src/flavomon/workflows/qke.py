@@ -1,10 +1,13 @@
-"""Workflow ``qke``: SPEC -> QKE box ensemble -> qke.nc (INTERFACES.md).
+"""Workflow ``qke``: SPEC -> QKE box ensemble -> qke.nc.
 
-All input is validated and ``out`` is checked before any computation.  With ``out`` given,
-checkpoints go to the folder ``<out>.ckpt`` (atomic, removed after the final file is written);
-``resume=True`` continues from it, or returns the finished file unchanged if it was made with
-the same configuration; a different configuration raises ConfigMismatchError and leaves every
-existing file untouched.
+The SPEC is parsed once into a :class:`~flavomon.distributions.Distribution` and the
+:class:`~flavomon.qke.QKEConfig` is resolved and validated once (:meth:`QKEConfig.resolve`), both
+before any computation, and ``out`` is checked then too.  With ``out`` given, checkpoints go to
+the folder ``<out>.ckpt`` (atomic, removed after the final file is written); ``resume=True``
+continues from it, or returns the finished file unchanged if it was made for the same run (same
+:meth:`QKEConfig.identity`, compared by :func:`flavomon.io.files.fingerprint`); a different
+configuration raises ConfigMismatchError naming the differing keys and leaves every existing file
+untouched.
 """
 
 from __future__ import annotations
@@ -18,31 +21,31 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..distributions import from_spec
+from ..distributions import Distribution, from_spec
 from ..errors import ConfigMismatchError, PhysicsWarning
 from ..io import check_output_path, read_dataset, write_dataset
+from ..io.files import canonical_json, fingerprint, require_same_config
 from ..io.qke import qke_dataset
-from ..qke import QKEConfig, run_ensemble
-from ..qke.checkpoint import CheckpointStore
-from ..qke.evolve import _prepare, fingerprint
+from ..linear import unstable_bands
+from ..qke import CheckpointStore, QKEConfig
+from ..qke import run_qke as _run_qke_numerics
+from ._progress import SimTimeProgress
 
-__all__ = ["run_qke", "checkpoint_dir"]
+__all__ = ["checkpoint_dir", "qke_to_file"]
 
 
 MIN_BOX_MODES = 4
-"""Fewest box modes inside the unstable bands before ``run_qke`` warns (the F2 box holds 18 for a = 0.9)."""
+"""Fewest box modes inside the unstable bands before :func:`qke_to_file` warns (the F2 box holds 18 for a = 0.9)."""
 
 
-def _warn_if_box_misses_bands(dist: Any, config: QKEConfig) -> None:
-    """PhysicsWarning if the box modes K_n = 2 pi n / L (|n| <= Nz/2) cannot show the instability.
+def _warn_if_box_misses_bands(dist: Distribution, config: QKEConfig) -> None:
+    """PhysicsWarning if the box modes K_n = 2 pi n / L (``|n| <= Nz/2``) cannot show the instability.
 
     Two cases: fewer than MIN_BOX_MODES box modes inside the unstable bands of the discrete
     (Nv-node) system, e.g. a weak distribution (its bands shrink with int|D|dv) in the default
-    L = 100; or bands reaching beyond the grid's largest |K| = pi Nz / L.  The bands come from
+    L = 100; or bands reaching beyond the grid's largest ``|K| = pi Nz / L``.  The bands come from
     :func:`flavomon.linear.unstable_bands`.
     """
-    from ..linear import unstable_bands
-
     bands = unstable_bands(dist, Nv=config.Nv)
     if not bands:
         return
@@ -77,7 +80,7 @@ def checkpoint_dir(out: str | os.PathLike) -> Path:
     return Path(str(out) + ".ckpt")
 
 
-def run_qke(
+def qke_to_file(
     distribution: Any,
     *,
     L: float = 100.0,
@@ -89,7 +92,7 @@ def run_qke(
     seed: int = 0,
     seed_power: float = 1e-13,
     dt: float | None = None,
-    backend: str = "numpy",
+    backend: str | None = None,
     workers: int | None = None,
     out: str | os.PathLike | None = None,
     resume: bool = False,
@@ -99,51 +102,71 @@ def run_qke(
     stepper: str = "bm4",
     psi_profile: Any = None,
 ) -> xr.Dataset:
-    """Run a QKE box ensemble [F2 eq. 4, physics.md §4] and return (and write) the qke.nc Dataset."""
+    """Run a QKE box ensemble [F2 eq. 4, docs §4] and return (and write) the qke.nc Dataset.
+
+    Parameters
+    ----------
+    distribution : str, Distribution or callable
+        Parsed once (:func:`flavomon.distributions.from_spec`).
+    L, Nz, Nv, t_end, dt_out, realizations, seed, seed_power, dt, stepper, psi_profile
+        The fields of :class:`flavomon.qke.QKEConfig`.
+    backend : str, optional
+        ``"numpy"`` or ``"jax"``; default :func:`flavomon.qke.default_backend` (the fastest installed).
+    workers, checkpoint_every
+        Passed to :func:`flavomon.qke.run_qke` (execution only: the numbers do not depend on them).
+    out : str or os.PathLike, optional
+        qke.nc to write (checked before computing, written atomically); checkpoints in ``<out>.ckpt``.
+    resume : bool
+        Continue from the checkpoint of ``out``, or return the finished ``out`` of the same run.
+    progress : bool
+        Show a progress bar on stderr.
+    command : str, optional
+        The command line recorded in the file.
+
+    Returns
+    -------
+    xarray.Dataset
+        The qke.nc layout (:func:`flavomon.io.qke.qke_dataset`) with the run identity in the
+        attributes ``qke_fingerprint`` (SHA-256) and ``qke_identity`` (canonical JSON).
+    """
     dist = from_spec(distribution)
     config = QKEConfig(
         L=L, Nz=Nz, Nv=Nv, t_end=t_end, dt_out=dt_out, realizations=realizations, seed=seed,
         seed_power=seed_power, dt=dt, backend=backend, stepper=stepper,
         psi_profile=None if psi_profile is None else tuple(np.asarray(psi_profile, dtype=float).ravel()),
-    )
-    D_v = dist.on_grid(config.vgrid().v)
-    config, _ = _prepare(D_v, config)  # NaN in D(v), automatic dt, dt above the stability limit
-    fp = fingerprint(D_v, config)
+    ).resolve(dist)  # NaN in D(v), automatic dt, dt above the stability limit: before anything else
+    identity = config.identity()
     ckpt = None
     if out is not None:
-        out = check_output_path(out)
+        out = check_output_path(out, inputs=(dist.spec,))
         ckpt = checkpoint_dir(out)
         if resume:
-            store = CheckpointStore(ckpt, fp)
-            has_ckpt = store.check()  # ConfigMismatchError for a foreign checkpoint
+            has_ckpt = CheckpointStore(ckpt, identity).check()  # ConfigMismatchError for a foreign checkpoint
             if not has_ckpt and out.exists():
                 ds_old = read_dataset(out)
-                old_fp = json.loads(ds_old.attrs.get("qke_fingerprint", "null"))
-                if old_fp != json.loads(json.dumps(fp, sort_keys=True)):
+                if "qke_identity" not in ds_old.attrs:
                     raise ConfigMismatchError(
-                        f"--resume: {out} was made with a different configuration; refusing to overwrite it"
+                        f"--resume: {out} carries no run identity (not a qke.nc of this flavomon); refusing to overwrite it"
                     )
+                if ds_old.attrs.get("qke_fingerprint") != fingerprint(identity):
+                    require_same_config(json.loads(ds_old.attrs["qke_identity"]), identity, what=f"--resume: {out}")
                 return ds_old  # finished already
     _warn_if_box_misses_bands(dist, config)
-    prog_cm = None
-    cb = None
-    if progress:
-        from ._progress import SimTimeProgress
-
-        prog_cm = SimTimeProgress(config.realizations * config.t_end, desc=f"qke {dist.name}")
-        cb = prog_cm.__enter__()
-    try:
-        res = run_ensemble(
-            dist, config, workers=workers, checkpoint=ckpt, resume=resume, progress=cb,
+    with SimTimeProgress(config.realizations * config.t_end, desc=f"qke {dist.name}", disable=None if progress else True) as bar:
+        res = _run_qke_numerics(
+            dist, config, workers=workers, checkpoint=ckpt, resume=resume, progress=bar if progress else None,
             checkpoint_every=checkpoint_every,
         )
-    finally:
-        if prog_cm is not None:
-            prog_cm.__exit__(None, None, None)
     ds = qke_dataset(res, distribution=dist.spec, command=command)
-    ds.attrs["qke_fingerprint"] = json.dumps(fp, sort_keys=True)
+    ds.attrs["qke_fingerprint"] = fingerprint(identity)
+    ds.attrs["qke_identity"] = canonical_json(identity)
     if out is not None:
-        write_dataset(ds, out)
+        write_dataset(ds, out, inputs=(dist.spec,))
         if ckpt is not None and res.status == "completed":
-            CheckpointStore(ckpt, fp).remove()
+            CheckpointStore(ckpt, identity).remove()
     return ds
+
+
+run_qke = qke_to_file
+"""Former name of :func:`qke_to_file`, kept for callers until they move (not exported: the
+numerics entry point :func:`flavomon.qke.run_qke` owns the name)."""

@@ -1,10 +1,11 @@
-"""Workflow ``qlt``: SPEC -> quasi-linear theory -> qlt.nc (INTERFACES.md).
+"""Workflow ``qlt``: SPEC -> quasi-linear theory -> qlt.nc.
 
-Every input (SPEC, numbers, ``out``) is validated *before* any computation, so bad input
-raises :class:`~flavomon.errors.FlavomonInputError` and writes no file.  A distribution
-with no unstable root on the grid is an error here ("nothing to evolve"); the library call
-:func:`flavomon.qlt.run_qlt_solver` instead returns the unchanged state with
-``status == "stable"``.
+The SPEC is parsed once into a :class:`~flavomon.distributions.Distribution`, the
+:class:`~flavomon.qlt.QLTConfig` is built once, and every input (SPEC, numbers, ``out``) is
+validated *before* any computation, so bad input raises
+:class:`~flavomon.errors.FlavomonInputError` and writes no file.  A distribution with no
+unstable root on the grid is an error here ("nothing to evolve"); the library call
+:func:`flavomon.qlt.run_qlt` instead returns the unchanged state with ``status == "stable"``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from ..distributions import from_spec
 from ..errors import FlavomonInputError
 from ..io import check_output_path, write_dataset
 from ..io.qlt import qlt_dataset
-from ..qlt import QLTConfig, resonant_final_state, run_qlt_solver
+from ..linear import growth_rate_max
+from ..qlt import QLTConfig
+from ..qlt import run_qlt as _run_qlt_numerics
+from ._progress import SimTimeProgress
 
-__all__ = ["run_qlt"]
+__all__ = ["qlt_to_file"]
 
 
-def run_qlt(
+def qlt_to_file(
     distribution: Any,
     *,
     Nv: int = 100,
@@ -58,27 +62,15 @@ def run_qlt(
         resonant=resonant, dt_out=dt_out, **options,
     )
     if out is not None:
-        out = check_output_path(out)
-    prog_cm = None
-    cb = None
-    if progress:
-        from ._progress import SimTimeProgress
-
-        prog_cm = SimTimeProgress(config.t_end, desc=f"qlt {dist.name}")
-        cb = prog_cm.__enter__()
-    try:
-        res = run_qlt_solver(dist, config, progress=cb)
-    finally:
-        if prog_cm is not None:
-            prog_cm.__exit__(None, None, None)
+        out = check_output_path(out, inputs=(dist.spec,))
+    with SimTimeProgress(config.t_end, desc=f"qlt {dist.name}", disable=None if progress else True) as bar:
+        res = _run_qlt_numerics(dist, config, progress=bar if progress else None)
     if res.status == "stable":
         if resonant:
-            from ..linear import growth_rate_max
-
             g, K_at, _ = growth_rate_max(dist, Nv=Nv)
             if g > 0:
                 # unstable, but no velocity node is both resonant with a growing mode and on the
-                # side the rule flips (physics.md §6): resonant QLT has nothing to do, full QLT does
+                # side the rule flips (docs §6): resonant QLT has nothing to do, full QLT does
                 raise FlavomonInputError(
                     f"resonant QLT has nothing to evolve for {dist.spec}: it is unstable (gamma_max = {g:.4g} "
                     f"at K = {K_at:.4g}), but no velocity node on the flipped side of a crossing is resonant "
@@ -89,14 +81,13 @@ def run_qlt(
             f"distribution {dist.spec} is stable (no flavor mode grows at any K): nothing to evolve"
         )
     ds = qlt_dataset(res, distribution=dist.spec, command=command)
-    if resonant:
+    if resonant and res.final_state is not None:
         # the t -> infinity prediction of resonant QLT (F2's grey curve) beside the dynamics,
-        # which at a finite t_end has not finished where the resonant growth is slow
-        fs = resonant_final_state(
-            dist, Nv=Nv, n_K=n_K, k_min=k_min, k_max=k_max, seed_power=seed_power, L=L
-        )
+        # which at a finite t_end has not finished where the resonant growth is slow; computed
+        # by the run from the same resonant branch
+        fs = res.final_state
         ds["D_final_state"] = (("v",), fs.D_final, {
-            "long_name": "final state of resonant QLT (t -> infinity) [F2 eqs. 27-29, physics.md §6]",
+            "long_name": "final state of resonant QLT (t -> infinity) [F2 eqs. 27-29, docs §6]",
         })
         ds["flipped"] = (("v",), fs.flipped.astype("int8"), {
             "long_name": "1 where resonant QLT flips D_v to 0 (resonant edges of unstable bands)",
@@ -106,5 +97,10 @@ def run_qlt(
         })
         ds.attrs["resonant_invariant_error"] = float(fs.invariant_error)
     if out is not None:
-        write_dataset(ds, out)
+        write_dataset(ds, out, inputs=(dist.spec,))
     return ds
+
+
+run_qlt = qlt_to_file
+"""Former name of :func:`qlt_to_file`, kept for callers until they move (not exported: the
+numerics entry point :func:`flavomon.qlt.run_qlt` owns the name)."""

@@ -1,0 +1,61 @@
+"""Dispersion diagrams side by side: one F1 Fig. S4-style column per modes.nc Dataset.
+
+Each column is drawn by :func:`flavomon.plotting.modes.plot_modes` (Re Omega, Im Omega, Re Z);
+takes Datasets only and never runs physics.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import numpy as np
+import xarray as xr
+
+from .modes import plot_modes
+
+__all__ = ["plot_modes_panels"]
+
+REAL_ONLY_TOL = 1e-10
+"""|Im Omega| below which every root of a diagram counts as real (round-off of the root finder)."""
+
+
+def plot_modes_panels(datasets: Sequence[xr.Dataset], titles: Sequence[str], path: str | os.PathLike | None = None,
+                      *, dpi: int = 130):
+    """Draw the dispersion diagrams of ``datasets`` in columns (titles above); save to ``path`` if given.
+
+    Parameters
+    ----------
+    datasets : sequence of xarray.Dataset
+        modes.nc Datasets, one column each.
+    titles : sequence of str
+        Column titles (e.g. the SPECs).
+    path : path, optional
+        Image file to write.
+    dpi : int
+        Resolution of the written image.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    A diagram whose roots are all real (e.g. the thermal medium, F1 Fig. S5) shows Im Omega = 0
+    on a fixed scale instead of magnified round-off.
+    """
+    import matplotlib.pyplot as plt
+
+    n = len(datasets)
+    fig, axes = plt.subplots(3, n, figsize=(6.0 * n, 8.6), sharex="col", squeeze=False,
+                             gridspec_kw=dict(height_ratios=[1.25, 1.0, 0.85]))
+    for j, (d, title) in enumerate(zip(datasets, titles)):
+        plot_modes(d, None, ax=list(axes[:, j]), title=title)
+        gam = np.asarray(d["Omega_imag"].values, dtype=float)
+        if np.all(~np.isfinite(gam) | (np.abs(gam) < REAL_ONLY_TOL)):
+            axes[1, j].set_ylim(-0.05, 0.05)
+            axes[1, j].text(0.02, 0.9, f"all roots real (|Im Ω| < {REAL_ONLY_TOL:g})",
+                            transform=axes[1, j].transAxes, fontsize=8)
+    if path is not None:
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return fig

@@ -1,0 +1,247 @@
+r"""Configuration and result of a QLT run  [F2 eqs. 9–13, 24, 27–30; docs §5, §6].
+
+* :class:`QLTConfig` — one frozen, validated configuration for full and resonant QLT;
+* :class:`QLTResult` — the time series of ``D_v`` and the power spectrum;
+* :func:`profile_weights` — the seed profile :math:`w_jp_j` of [F2 eq. 24] on the grid;
+* :func:`output_times` — the output times of a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .._validate import as_int as _int, as_number as _num
+from ..errors import FlavomonInputError
+from ..grids import VelocityGrid
+
+__all__ = ["QLTConfig", "QLTResult", "POWER_NORMALIZATION", "profile_weights", "output_times"]
+
+POWER_NORMALIZATION = (
+    "power(t, K) = |psi_{0,K}|^2 per box mode of a periodic box of length L (box modes spaced 2 pi/L), "
+    "the normalisation of qke.nc power; spectral density P(K) = L/(2 pi) * power; each K grid point "
+    "(spacing dk) stands for L*dk/(2 pi) box modes [docs §1, §5]"
+)
+
+
+@dataclass(frozen=True)
+class QLTConfig:
+    """Configuration of a QLT run (all times in 1/mu, wavenumbers in mu).
+
+    Parameters
+    ----------
+    Nv : int
+        Gauss–Legendre velocity nodes (F2: 100).
+    n_K, k_min, k_max : int, float, float
+        The K grid: ``n_K`` points equally spaced in *shifted* k in [k_min, k_max], with
+        ``K = k - D1(0)`` held fixed (F2: 600 points, [-2, 2]).
+    t_end, dt_out : float
+        End time and output interval.
+    seed_power : float
+        :math:`|\\psi_{0,K}(0)|^2` per box mode of the QKE seed (F2: 1e-13); must be > 0.
+    L : float
+        Box length that fixes the box-mode normalisation (F2: 100).
+    resonant : bool
+        Run resonant QLT [F2 eqs. 27–30] instead of full QLT.
+    rtol, atol : float
+        Local error tolerances on D_v (relative to :math:`|D_v|`, and absolute in units of the rate
+        scale ``s = min(1, int|D(0)| dv)``).
+    gamma_stop : float
+        Growth rate, in units of ``s``, below which a root counts as saturated/stable (dropped,
+        power frozen); the run stops when no root above it remains.
+    psi_profile : callable, sequence of Nv floats, or None
+        Seed shape ``p(v) = psi_v(0)/psi_0(0)`` (a function of v or its values on the nodes;
+        normalised so that ``int p dv = 1``); None means the F2 seed ``p = 1/2``.
+    dt_max : float
+        Largest step, in units of ``1/s``.  (``s`` makes the run scale-free for weak
+        distributions: under D -> cD the QLT maps to (c Omega, c K, t/c, c P).)
+    eig_stride : int or None
+        Stride of the initial coarse eig(M) detection (None: ``min(12, n_K // 50)``); the
+        rescans during the run use three times this stride with a rotating offset.
+    scan_fraction : float
+        Rescan for new roots whenever D_v changed by this fraction of sum w|D(0)|.
+    max_steps : int
+        Safety cap on accepted + rejected steps.
+    """
+
+    Nv: int = 100
+    n_K: int = 600
+    k_min: float = -2.0
+    k_max: float = 2.0
+    t_end: float = 500.0
+    seed_power: float = 1e-13
+    L: float = 100.0
+    resonant: bool = False
+    dt_out: float = 1.0
+    rtol: float = 3e-3
+    atol: float = 1e-6
+    gamma_stop: float = 1e-6
+    psi_profile: Callable[[np.ndarray], Any] | tuple[float, ...] | None = None
+    dt_max: float = 50.0
+    eig_stride: int | None = None
+    scan_fraction: float = 0.25
+    max_steps: int = 200_000
+
+    def __post_init__(self) -> None:
+        _int("Nv", self.Nv, minimum=4)
+        _int("n_K", self.n_K, minimum=2)
+        kmin = _num("k_min", self.k_min)
+        kmax = _num("k_max", self.k_max)
+        if kmax <= kmin:
+            raise FlavomonInputError(f"k_max={self.k_max!r} must be larger than k_min={self.k_min!r}")
+        _num("t_end", self.t_end, positive=True)
+        sp = _num("seed_power", self.seed_power)
+        if sp <= 0:
+            raise FlavomonInputError(f"seed power must be positive (|psi_0K|^2 per box mode), got {self.seed_power!r}")
+        _num("L", self.L, positive=True)
+        dto = _num("dt_out", self.dt_out, positive=True)
+        if dto > float(self.t_end):
+            raise FlavomonInputError(f"dt_out={self.dt_out!r} is larger than t_end={self.t_end!r}")
+        if float(self.t_end) / dto > 1e6:
+            raise FlavomonInputError(f"t_end/dt_out = {float(self.t_end) / dto:g} output times is too many (max 1e6)")
+        _num("rtol", self.rtol, positive=True)
+        _num("atol", self.atol, positive=True)
+        _num("gamma_stop", self.gamma_stop, positive=True)
+        _num("dt_max", self.dt_max, positive=True)
+        _num("scan_fraction", self.scan_fraction, positive=True)
+        _int("max_steps", self.max_steps, minimum=1)
+        if self.eig_stride is not None:
+            _int("eig_stride", self.eig_stride, minimum=1)
+        if self.psi_profile is not None and not callable(self.psi_profile):
+            try:
+                prof = tuple(float(x) for x in np.asarray(self.psi_profile, dtype=float).ravel())
+            except (TypeError, ValueError):
+                raise FlavomonInputError("psi_profile must be a callable p(v), a sequence of Nv values, or None") from None
+            if len(prof) != self.Nv:
+                raise FlavomonInputError(f"psi_profile has {len(prof)} values but Nv={self.Nv}")
+            object.__setattr__(self, "psi_profile", prof)
+        if not isinstance(self.resonant, (bool, np.bool_)):
+            raise FlavomonInputError(f"resonant must be True or False, got {self.resonant!r}")
+
+    @property
+    def dk(self) -> float:
+        """Grid spacing in k."""
+        return (float(self.k_max) - float(self.k_min)) / (self.n_K - 1)
+
+    @property
+    def box_modes_per_point(self) -> float:
+        """:math:`L\\,dk/2\\pi`: box modes represented by one K grid point [docs §5]."""
+        return float(self.L) * self.dk / (2 * np.pi)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if callable(self.psi_profile):
+            d["psi_profile"] = repr(self.psi_profile)
+        return d
+
+
+@dataclass(repr=False)
+class QLTResult:
+    r"""Result of a QLT run (axes: ``t`` output times, ``v`` nodes, ``K`` grid).
+
+    Attributes
+    ----------
+    t : ndarray (nt,)
+        Output times.
+    v, w : ndarray (Nv,)
+        Velocity nodes and weights.
+    K, k : ndarray (n_K,)
+        The K grid and the same grid in shifted ``k = K + D1(0)``.
+    D : ndarray (nt, Nv)
+        Box-averaged :math:`D_v(t)`.
+    power : ndarray (nt, n_K)
+        :math:`|\psi_{0,K}|^2` per box mode (see ``power_normalization``).
+    P : ndarray (nt, n_K)
+        Spectral density ``L/(2 pi) * power``.
+    gamma : ndarray (nt, n_K)
+        Growth rate of the fastest unstable root at K (0 where none).
+    Omega_R : ndarray (nt, n_K)
+        Re Omega of that root (NaN where none).
+    D0 : ndarray (nt,)
+        :math:`\sum_jw_jD_j(t)`.
+    status : str
+        ``"completed"``, ``"saturated"``, ``"stable"`` or ``"max_steps"``.
+    saturated : bool
+        Whether every root saturated before ``t_end``.
+    t_saturation : float or None
+        When the last root saturated.
+    config : QLTConfig
+        The configuration of the run.
+    power_normalization : str
+        What ``power`` means.
+    diagnostics : dict
+        Steps, rejected steps, eig calls, wall time, D0 drift, bands, ...
+    final_state : ResonantFinalState or None
+        Resonant QLT only: the :math:`t\to\infty` prediction
+        (:func:`flavomon.qlt.resonant_final_state`) from the same resonant branch.
+    """
+
+    t: np.ndarray
+    v: np.ndarray
+    w: np.ndarray
+    K: np.ndarray
+    k: np.ndarray
+    D: np.ndarray
+    power: np.ndarray
+    P: np.ndarray
+    gamma: np.ndarray
+    Omega_R: np.ndarray
+    D0: np.ndarray
+    status: str
+    saturated: bool
+    t_saturation: float | None
+    config: QLTConfig
+    power_normalization: str = POWER_NORMALIZATION
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    final_state: Any = None
+
+    def __repr__(self) -> str:
+        kind = "resonant" if self.config.resonant else "full"
+        return (f"QLTResult({kind} QLT, status={self.status!r}, t in [0, {float(self.t[-1]):g}] ({self.t.size} outputs), "
+                f"Nv={self.v.size}, n_K={self.K.size}, max power={float(np.max(self.power)):.3g}, "
+                f"D0 drift={self.D0_drift:.2g}; arrays: t, v, w, K, k, D, power, P, gamma, Omega_R, D0)")
+
+    @property
+    def D0_drift(self) -> float:
+        r"""Largest relative change of :math:`D_0`: :math:`\max_t|D_0(t)-D_0(0)|/|D_0(0)|`."""
+        return float(np.max(np.abs(self.D0 - self.D0[0])) / max(abs(self.D0[0]), 1e-300))
+
+
+# ----------------------------------------------------------------------------------------
+def profile_weights(psi_profile: Callable[[np.ndarray], Any] | tuple[float, ...] | None, grid: VelocityGrid) -> np.ndarray:
+    r"""Seed profile weights ``w_j p_j`` with :math:`\sum_jw_jp_j=1`  [F2 eq. 24, docs §3].
+
+    Parameters
+    ----------
+    psi_profile : callable, sequence of Nv values, or None
+        :math:`p(v)=\psi_v(0)/\psi_0(0)` (see :class:`QLTConfig`); None is the F2 seed
+        :math:`p=1/2`.
+    grid : VelocityGrid
+        The velocity grid.
+
+    Returns
+    -------
+    ndarray (Nv,) complex
+        The ``profile_w`` argument of :func:`flavomon.linear.discrete.projection_factor`.
+    """
+    if psi_profile is None:
+        return 0.5 * grid.w.astype(complex)
+    try:
+        raw = psi_profile(grid.v) if callable(psi_profile) else psi_profile
+        p = np.broadcast_to(np.asarray(raw, dtype=complex), grid.v.shape)
+    except Exception as e:  # noqa: BLE001
+        raise FlavomonInputError(f"psi_profile failed on the velocity grid: {e}") from None
+    if not np.all(np.isfinite(p)):
+        raise FlavomonInputError("psi_profile returned non-finite values")
+    s = np.sum(grid.w * p)
+    if abs(s) < 1e-12 * max(np.sum(grid.w * np.abs(p)), 1e-300):
+        raise FlavomonInputError("psi_profile integrates to zero: the seed has no psi_0 to normalise")
+    return grid.w * p / s
+
+
+def output_times(config: QLTConfig) -> np.ndarray:
+    """Output times ``0, dt_out, 2 dt_out, ... <= t_end`` of a run."""
+    t_out = np.arange(0.0, float(config.t_end) + 0.5 * float(config.dt_out), float(config.dt_out))
+    return t_out[t_out <= float(config.t_end) * (1 + 1e-12)]

@@ -1,0 +1,258 @@
+r"""Running ``flavomon reproduce``: make (or reuse) every piece, then the figures and the report.
+
+:func:`run_reproduce` checks the output folder, plans the pieces (:mod:`.plan`), and for each
+piece either reuses its file (:mod:`.reuse`) or calls the public workflow that makes it.  The
+figures (:mod:`flavomon.plotting`) and the report (:mod:`flavomon.report`) are then rebuilt
+from the files alone, so the report's numbers equal those computed from separate
+``flavomon modes/qke/qlt`` runs of the same options.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ...errors import ConfigMismatchError
+from ...io import read_dataset
+from ...io.files import atomic_write_text, fingerprint
+from ...report import comparison_numbers, scalar_of, write_report
+from .._outdir import prepare_output_folder
+from ..modes import modes_to_file
+from ..qke import qke_to_file
+from ..qlt import qlt_to_file
+from .config import DEFAULT, DEFAULT_OUT, REFERENCE, ReproduceConfig
+from .plan import EXTRA_MODES, Piece, a_tag, plan_pieces
+from .provenance import machine, versions
+from .reuse import config_mismatch, stored_config
+
+__all__ = ["run_reproduce", "build_report", "ARTEFACTS"]
+
+ARTEFACTS = ("fig1.png", "fig1.pdf", "modes.png", "thermal.png", "report.json", "report.md")
+"""The files besides the pieces' netCDF files that every invocation (re)writes."""
+
+_STAGES: dict[str, Callable[..., Any]] = {"modes": modes_to_file, "qke": qke_to_file, "qlt": qlt_to_file}
+
+
+def _stage(name: str) -> Callable[..., Any]:
+    """The public stage workflow ``name`` (the one point tests may replace)."""
+    return _STAGES[name]
+
+
+def _run_piece(piece: Piece, path: Path, *, progress: bool, command: str) -> None:
+    """Make one piece by calling its public workflow with ``out=path`` (the file is the result)."""
+    kw = dict(piece.kwargs)
+    if piece.kind == "modes":
+        _stage("modes")(piece.dist, out=path, command=command, **kw)
+    elif piece.kind == "qke":
+        # a QKE ensemble killed mid-run left its checkpoint folder <file>.ckpt: continue from it
+        # (bit-identical to an uninterrupted run); a checkpoint of another configuration is
+        # ours to discard.
+        run_qke = _stage("qke")
+        ckpt = Path(str(path) + ".ckpt")
+        ds = None
+        if ckpt.exists():
+            try:
+                ds = run_qke(piece.dist, out=path, resume=True, progress=progress, command=command, **kw)
+            except ConfigMismatchError:
+                shutil.rmtree(ckpt, ignore_errors=True)
+                if path.exists():
+                    path.unlink()
+        if ds is None:
+            ds = run_qke(piece.dist, out=path, resume=False, progress=progress, command=command, **kw)
+        if ds.attrs.get("status", "completed") != "completed":
+            raise KeyboardInterrupt  # the ensemble was stopped; keep its checkpoint for the rerun
+    elif piece.kind in ("qlt", "qlt_resonant"):
+        _stage("qlt")(piece.dist, out=path, progress=progress, command=command, **kw)
+    else:  # pragma: no cover - plan_pieces makes only these
+        raise ValueError(piece.kind)
+
+
+def _log_default(msg: str) -> None:
+    print(f"flavomon reproduce: {msg}", file=sys.stderr, flush=True)
+
+
+def _read_timings(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def run_reproduce(
+    config: ReproduceConfig | None = None,
+    *,
+    out: str | os.PathLike = DEFAULT_OUT,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+    command: str | None = None,
+) -> dict[str, Any]:
+    """Run (or resume) the whole reproduction into folder ``out``; return the report dictionary.
+
+    Parameters
+    ----------
+    config : ReproduceConfig, optional
+        Default :data:`~flavomon.workflows.reproduce.DEFAULT`.
+    out : path
+        Output folder; created if missing (its parent must exist).
+    progress : bool
+        Show the stages' progress bars (simulated time, steps/s, ETA) on stderr.
+    log : callable, optional
+        Receives one line per step (default: stderr).
+    command : str, optional
+        Recorded in the files' ``command`` attribute.
+
+    Returns
+    -------
+    dict
+        The report (also written as ``report.json`` and ``report.md`` into ``out``).
+    """
+    cfg = DEFAULT if config is None else config
+    log = log or _log_default
+    folder = prepare_output_folder(out)
+    t_start = time.perf_counter()
+    if command is None:
+        command = "flavomon reproduce"
+    pieces = plan_pieces(cfg)
+
+    timings_path = folder / "timings.json"
+    timings = _read_timings(timings_path)
+    run_times: dict[str, Any] = {}
+    n = len(pieces)
+    log(f"{n} pieces into {folder}/ (a = {', '.join(f'{a:g}' for a in cfg.a_values)}; "
+        f"{cfg.realizations} realizations, Nz = {cfg.Nz}, Nv = {cfg.Nv}, t_end = {cfg.t_end:g})")
+    for i, piece in enumerate(pieces, 1):
+        path = folder / piece.filename
+        why = config_mismatch(piece, path)
+        head = f"[{i}/{n}] {piece.label} -> {piece.filename}"
+        fp = fingerprint(piece.requested_config())
+        if why is None:
+            prev = timings.get(piece.filename, {})
+            seconds = prev.get("seconds") if prev.get("fingerprint") == fp else None
+            if seconds is None:  # made by another invocation (e.g. a separate command): its own record
+                got = stored_config(path)
+                wall = got[1].get("wall_time") if got else None
+                seconds = float(wall) if wall is not None else None
+            run_times[piece.filename] = {"seconds": seconds, "reused": True}
+            log(f"{head}: finished earlier, reused")
+            continue
+        log(f"{head}: recomputing ({why})" if why != "missing" else f"{head}: running")
+        t0 = time.perf_counter()
+        _run_piece(piece, path, progress=progress, command=f"{command}  # piece {piece.filename}")
+        dt = time.perf_counter() - t0
+        timings[piece.filename] = {"seconds": dt, "fingerprint": fp}
+        atomic_write_text(timings_path, json.dumps(timings, indent=2))
+        run_times[piece.filename] = {"seconds": dt, "reused": False}
+        log(f"{head}: done in {dt:.1f} s")
+
+    # ---- figures and report, always rebuilt from the files -------------------------------
+    t0 = time.perf_counter()
+    log("figures and report")
+    report = build_report(cfg, folder, pieces)
+    fig_s = time.perf_counter() - t0
+    report["timing"] = {
+        "pieces": run_times,
+        "figures_and_report_seconds": fig_s,
+        "total_seconds": time.perf_counter() - t_start,
+        "total_compute_seconds_all_pieces": _sum_or_none(v.get("seconds") for v in run_times.values()),
+    }
+    write_report(report, folder)
+    log(f"done in {report['timing']['total_seconds']:.1f} s: {folder / 'report.md'}")
+    return report
+
+
+def _sum_or_none(xs) -> float | None:
+    xs = list(xs)
+    return None if any(x is None for x in xs) else float(sum(xs))
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if np.isfinite(x) else None
+
+
+def build_report(cfg: ReproduceConfig, folder: Path, pieces: list[Piece] | None = None) -> dict[str, Any]:
+    """Draw the figures and assemble the report dictionary from the finished files in ``folder``.
+
+    Parameters
+    ----------
+    cfg : ReproduceConfig
+        The configuration the files were made with.
+    folder : Path
+        The output folder holding every piece's file.
+    pieces : list of Piece, optional
+        ``plan_pieces(cfg)`` if not given.
+
+    Returns
+    -------
+    dict
+        The report without its ``timing`` part.
+    """
+    pieces = plan_pieces(cfg) if pieces is None else pieces
+    ds: dict[str, Any] = {p.filename: read_dataset(folder / p.filename) for p in pieces}
+
+    runs: dict[float, dict[str, Any]] = {}
+    results: dict[str, Any] = {}
+    for a in cfg.a_values:
+        tag = a_tag(a)
+        r = {
+            "qke": ds[f"qke_{tag}.nc"],
+            "qlt": ds[f"qlt_{tag}.nc"],
+            "qlt_resonant": ds[f"qlt_resonant_{tag}.nc"],
+        }
+        runs[a] = r
+        nums = comparison_numbers(modes=ds[f"modes_{tag}.nc"], L=cfg.L, **r)
+        nums["distribution"] = f"benchmark:a={a!r}"
+        nums["status"] = {k: r[k].attrs.get("status") for k in r}
+        if a in REFERENCE:
+            nums["reference"] = dict(REFERENCE[a])
+        nums["files"] = {k: f"{k}_{tag}.nc" for k in ("modes", "qke", "qlt", "qlt_resonant")}
+        results[f"{a:.12g}"] = nums
+    extra = {}
+    for fname, spec, *_ in EXTRA_MODES:
+        d = ds[fname]
+        extra[spec] = {
+            "file": fname,
+            "gamma_max": _finite_or_none(scalar_of(d, "gamma_max")),
+            "K_at_gamma_max": _finite_or_none(scalar_of(d, "K_at_gamma_max")),
+        }
+
+    _figures(runs, ds, folder, cfg)
+    artefacts = sorted({p.filename for p in pieces}) + list(ARTEFACTS)
+    return {
+        "schema": "flavomon-reproduce/2",
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "config": cfg.physics_dict(),
+        "results": results,
+        "modes_extra": extra,
+        "seeds": {
+            "qke_realization_seeds": [cfg.seed + r for r in range(cfg.realizations)],
+            "seed_power_per_box_mode": cfg.seed_power,
+        },
+        "versions": versions(),
+        "machine": machine(),
+        "artefacts": artefacts,
+    }
+
+
+def _figures(runs: dict[float, dict[str, Any]], ds: dict[str, Any], folder: Path, cfg: ReproduceConfig) -> None:
+    """fig1.png/.pdf (F2 Fig. 1), modes.png (F1 Fig. S4 style) and thermal.png (F1 Fig. S5)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ...plotting.fig1 import plot_fig1
+    from ...plotting.panels import plot_modes_panels
+
+    plt.close(plot_fig1(runs, folder / "fig1.png", L=cfg.L))
+    (shallow_file, shallow_spec, *_), (thermal_file, thermal_spec, *_) = EXTRA_MODES
+    plt.close(plot_modes_panels([ds["modes_a0.9.nc"], ds[shallow_file]], ["benchmark:a=0.9", shallow_spec],
+                                folder / "modes.png"))
+    plt.close(plot_modes_panels([ds[thermal_file]], [thermal_spec], folder / "thermal.png"))
