@@ -1,4 +1,4 @@
-"""Speed of the all-roots finder (issue 2 Done-when 7).
+"""Speed of the all-roots finder (all roots on a 600-point grid).
 
 All roots (unstable, real, Landau-damped) on a 600-point K grid for ``benchmark:a=0.9`` in
 <= 1 s median on one core.  BLAS is pinned to one thread *before* NumPy is imported (on a
@@ -34,7 +34,7 @@ def main() -> None:
 
     from flavomon.distributions import from_spec
     from flavomon.linear import find_modes
-    from flavomon.linear import growth as _growth
+    from flavomon.linear import bands as _growth
     from flavomon.linear import roots as _roots
     from flavomon.linear.dielectric import get_dielectric
 

@@ -1,6 +1,6 @@
-"""Benchmark of the QKE box solver (issue 3, Done-when 4).
+"""Benchmark of the QKE box solver (time per realization and per ensemble).
 
-The F2 benchmark [physics.md §4]: L = 100, Nz = 700, Nv = 100, a = 0.9, t = 500.
+The F2 benchmark [docs §4]: L = 100, Nz = 700, Nv = 100, a = 0.9, t = 500.
 
     python benchmarks/bench_qke.py                       # one realization, t = 500, numpy + jax, 3 repeats
     python benchmarks/bench_qke.py --t-end 50            # shorter runs; times scaled to t = 500
@@ -23,7 +23,7 @@ import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
-from flavomon.qke import QKEConfig, run_ensemble, run_realization  # noqa: E402
+from flavomon.qke import QKEConfig, run_qke, run_realization  # noqa: E402
 
 
 def main() -> None:
@@ -44,7 +44,7 @@ def main() -> None:
         for be in args.backends.split(","):
             cfg = QKEConfig(t_end=args.t_end, realizations=args.realizations, backend=be, stepper=args.stepper, dt=args.dt)
             t0 = time.perf_counter()
-            r = run_ensemble(dist, cfg, workers=args.workers)
+            r = run_qke(dist, cfg, workers=args.workers)
             wall = time.perf_counter() - t0
             print(f"{be:6s} ensemble {args.realizations} realizations on {args.workers} workers: {wall:.1f} s "
                   f"(scaled to t=500: {wall * 500 / args.t_end:.1f} s), {r.config.Nz * r.config.Nv * r.steps / wall / 1e6:.2f} Mcell-updates/s total")

@@ -1,9 +1,9 @@
-"""Accuracy against cost of QKE time integrators (issue 3, Done-when 4: why the default is BM4, dt = 0.5).
+"""Accuracy against cost of QKE time integrators (why the default is BM4, dt = 0.5).
 
 One realization of the F2 benchmark (L = 100, Nz = 700, Nv = 100, seed 0) per scheme, JAX on one
 CPU core.  Each scheme's box-averaged D_v(t_end) is compared with a fine reference (the default
 splitting at dt = 1/8); with ``--se-from qke.nc`` (an ensemble of the same set-up) the error is also
-given in units of the standard error of a 20-realization mean, the yardstick of Done-when 3.
+given in units of the standard error of a 20-realization mean, the yardstick of the QKE-vs-QLT comparison.
 
     python benchmarks/study_qke_schemes.py                        # a = 0.9, t = 500, all schemes
     python benchmarks/study_qke_schemes.py --t-end 100 --schemes bm4:0.5,etd-krogstad:0.5

@@ -117,3 +117,24 @@ except ImportError:  # pragma: no cover - the docs extra installs it
 html_title = f"flavomon {release}"
 html_static_path: list[str] = []
 html_show_sourcelink = False
+
+
+# -- One entry per object --------------------------------------------------------
+# The curated top-level names (``flavomon.QLTConfig``) are re-exports of the subpackages'
+# objects (``flavomon.qlt.QLTConfig``), and both pages document them.  autodoc marks each
+# class with its defining module as ``:canonical:`` (``flavomon.qlt.config.QLTConfig``), so
+# two pages would register the same canonical name and Sphinx would report a duplicate.
+# The private defining modules are not part of the API: drop the canonical alias.
+from sphinx.domains.python import PyClasslike  # noqa: E402
+
+
+class _PyClassWithoutCanonical(PyClasslike):
+    def run(self):
+        self.options.pop("canonical", None)
+        return super().run()
+
+
+def setup(app):
+    for objtype in ("class", "exception"):
+        app.add_directive_to_domain("py", objtype, _PyClassWithoutCanonical, override=True)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,11 +3,11 @@
     python examples/make_tables.py            # (re)write the tables
     python examples/make_tables.py --check    # also print crossings, flipped side, D0, gamma_max
 
-Each table has the header ``v,D`` (INTERFACES.md) on 101 equally spaced v in [-1, 1]
-(``coarse_benchmark`` on 16, to exercise the table fit).  The shapes cover what issue 6 asks
-for — single and double crossings, forward- and backward-flipped sides, nu_e- and
+Each table has the header ``v,D`` (the table format of ``--distribution PATH.csv``) on 101 equally spaced v in [-1, 1]
+(``coarse_benchmark`` on 16, to exercise the table fit).  The shapes cover
+single and double crossings, forward- and backward-flipped sides, nu_e- and
 anti-nu_e-dominated — in units where the benchmark's D_v = e^{-2(1-v)^2} - a is O(1)
-[physics.md §8].  "Flipped" is the side with sign(D) != sign(D0) [physics.md §6].
+[docs §8].  "Flipped" is the side with sign(D) != sign(D0) [docs §6].
 
 Runtime: < 1 s to write; ``--check`` up to about a minute (discrete eig on 100 nodes at 141 K
 values for each table).

@@ -13,7 +13,7 @@ import pytest
 from flavomon import from_callable
 from flavomon.errors import PhysicsWarning
 from flavomon.linear import find_modes, growth_rate_max, unstable_bands
-from flavomon.workflows.modes import default_K_range, run_modes
+from flavomon.workflows.modes import default_K_range, modes_to_file
 
 # Shapes unlike the benchmark family: two Gaussians, a double crossing, a cubic, a narrow bump,
 # a backward-peaked Gaussian, and a smooth step.
@@ -81,7 +81,7 @@ def test_fastest_growth_matches_discrete_eigenvalues(name):
 def test_modes_default_range_holds_every_band():
     # shallow:a=0.95 has a slower band near K = 0 and its fastest band at K ~ +1.6, outside the old
     # fixed default [-2.5, 1]
-    ds = run_modes("shallow:a=0.95", n_K=101)
+    ds = modes_to_file("shallow:a=0.95", n_K=101)
     g, K, _ = growth_rate_max("shallow:a=0.95")
     assert float(ds["gamma_max"]) == pytest.approx(g, rel=1e-6)
     assert float(ds["K_at_gamma_max"]) == pytest.approx(K, abs=1e-4)
@@ -90,11 +90,11 @@ def test_modes_default_range_holds_every_band():
 
 def test_modes_range_missing_the_fastest_band_warns():
     with pytest.warns(PhysicsWarning, match=r"misses the fastest unstable mode.*K = 1\.59"):
-        ds = run_modes("shallow:a=0.95", K_min=-2.5, K_max=1.0, n_K=101)
+        ds = modes_to_file("shallow:a=0.95", K_min=-2.5, K_max=1.0, n_K=101)
     import json
 
     cfg = json.loads(ds.attrs["config"])
     assert cfg["gamma_max_all_K"] > float(ds["gamma_max"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a range holding the fastest band is silent
-        run_modes("benchmark:a=0.9", K_min=-2.3, K_max=0.5, n_K=57)
+        modes_to_file("benchmark:a=0.9", K_min=-2.3, K_max=0.5, n_K=57)

@@ -13,7 +13,7 @@ from flavomon.distributions import benchmark, isotropic
 from flavomon.errors import FlavomonInputError, PhysicsWarning
 from flavomon.grids import VelocityGrid
 from flavomon.linear.discrete import discrete_eigenvalues, discrete_matrix
-from flavomon.qlt import QLTConfig, resonant_final_state, run_kinetic, run_qlt_solver
+from flavomon.qlt import QLTConfig, resonant_final_state, run_kinetic, run_qlt
 from flavomon.linear.discrete import GridState, eps_and_derivative, projection_factor
 from flavomon.qlt.equations import coupling_kernel
 from flavomon.qlt.roots import find_unstable_roots
@@ -22,7 +22,7 @@ from flavomon.qlt.roots import find_unstable_roots
 @pytest.fixture(scope="module")
 def run09():
     # full F2 benchmark run (a = 0.9, t = 500): ~1 s
-    return run_qlt_solver(benchmark(0.9), QLTConfig())
+    return run_qlt(benchmark(0.9), QLTConfig())
 
 
 def _state(a: float, Nv: int = 100) -> GridState:
@@ -120,7 +120,7 @@ def test_full_qlt_a09_conservation_and_table_G(run09):
 
 def test_stable_distribution_unchanged():
     """An isotropic medium has only real modes [docs §8.3]: nothing evolves."""
-    r = run_qlt_solver(isotropic(1.0), QLTConfig(t_end=10.0, n_K=60))
+    r = run_qlt(isotropic(1.0), QLTConfig(t_end=10.0, n_K=60))
     assert r.status == "stable"
     assert np.array_equal(r.D, np.repeat(r.D[:1], r.t.size, axis=0))
     assert np.all(r.power == 0)
@@ -146,7 +146,7 @@ def test_resonant_final_state_a09():
 
 def test_resonant_dynamics_invariant_and_kinetic_equivalence():
     cfg = QLTConfig(resonant=True, t_end=200.0, dt_out=2.0)
-    r = run_qlt_solver(benchmark(0.9), cfg)
+    r = run_qlt(benchmark(0.9), cfg)
     assert r.diagnostics["invariant_error"] <= 1e-6  # DOP853 rtol 1e-10: ~1e-9
     assert r.diagnostics["DLN_error"] <= 1e-6
     kr = run_kinetic(benchmark(0.9), t_end=200.0, dt_out=2.0)
@@ -166,12 +166,12 @@ def test_bad_seed_power_and_grid():
         QLTConfig(k_min=1.0, k_max=0.5)
     # the grid k in [1, 2] misses both bands of a = 0.9 (Table B: k in [-1.66,-0.82], [0.12,0.46])
     with pytest.raises(FlavomonInputError, match="misses the unstable band"):
-        run_qlt_solver(benchmark(0.9), QLTConfig(k_min=1.0, k_max=2.0, n_K=40, t_end=5.0))
+        run_qlt(benchmark(0.9), QLTConfig(k_min=1.0, k_max=2.0, n_K=40, t_end=5.0))
 
 
 def test_grid_cutting_band_warns():
     with pytest.warns(PhysicsWarning, match=r"cuts the unstable band.*k in \[-1\.6"):
-        run_qlt_solver(benchmark(0.9), QLTConfig(k_min=-1.2, k_max=0.6, n_K=100, t_end=20.0))
+        run_qlt(benchmark(0.9), QLTConfig(k_min=-1.2, k_max=0.6, n_K=100, t_end=20.0))
 
 
 @pytest.mark.parametrize("a, D0_after", [(0.9, -1.18852249), (0.7, -0.85481075), (0.5, -0.55589616)])

@@ -12,7 +12,7 @@ import pytest
 
 from flavomon.distributions import from_callable
 from flavomon.errors import FlavomonInputError, PhysicsWarning
-from flavomon.qlt import QLTConfig, run_qlt_solver
+from flavomon.qlt import QLTConfig, run_qlt
 
 
 def _scaled(c: float):
@@ -33,7 +33,7 @@ def test_full_qlt_is_scale_free_for_weak_distributions():
     off).  Both runs have int|D| < 1, so every tolerance scales with c and the two runs are the
     same computation up to round-off and the Newton tolerance 1e-13 (1 + |Omega|): 1e-9.
     """
-    runs = {c: run_qlt_solver(_scaled(c), _scaled_config(c)) for c in (1e-2, 1e-4)}
+    runs = {c: run_qlt(_scaled(c), _scaled_config(c)) for c in (1e-2, 1e-4)}
     a, b = runs[1e-2], runs[1e-4]
     assert a.status == b.status == "completed"
     np.testing.assert_allclose(b.D / 1e-4, a.D / 1e-2, rtol=0, atol=1e-9)
@@ -48,7 +48,7 @@ def test_weak_distribution_on_the_default_grid_warns_with_a_working_range():
     c = 1e-2
     cfg = QLTConfig(t_end=500.0 / c, dt_out=50.0 / c, L=100.0 / c, seed_power=1e-13 * c * c)
     with pytest.warns(PhysicsWarning, match=r"only \d point\(s\) of the K grid .* k in \[-0\.016[67], -0\.0081[45]?\]") as rec:
-        run_qlt_solver(_scaled(c), cfg)
+        run_qlt(_scaled(c), cfg)
     msg = str(rec[0].message)
     lo, hi = (float(x) for x in msg.split("use e.g. k in [")[1].split("]")[0].split(","))
     assert lo < -0.0166 and hi > 0.0046  # both scaled bands inside the suggested range
@@ -56,7 +56,7 @@ def test_weak_distribution_on_the_default_grid_warns_with_a_working_range():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        res = run_qlt_solver(_scaled(c), QLTConfig(**{**cfg.as_dict(), "k_min": lo, "k_max": hi}))
+        res = run_qlt(_scaled(c), QLTConfig(**{**cfg.as_dict(), "k_min": lo, "k_max": hi}))
     assert res.status == "completed"
 
 
@@ -66,7 +66,7 @@ def test_grid_between_the_bands_of_a_weak_distribution_is_an_error():
     c = 1e-3
     cfg = QLTConfig(t_end=500.0 / c, L=100.0 / c, seed_power=1e-13 * c * c)
     with pytest.raises(FlavomonInputError, match=r"misses the unstable band\(s\) k in \[-0\.00167, -0\.000815\]"):
-        run_qlt_solver(_scaled(c), cfg)
+        run_qlt(_scaled(c), cfg)
 
 
 def test_resonant_qlt_names_the_missed_bands_too():
@@ -74,4 +74,4 @@ def test_resonant_qlt_names_the_missed_bands_too():
     c = 1e-3
     cfg = QLTConfig(t_end=500.0 / c, L=100.0 / c, seed_power=1e-13 * c * c, resonant=True)
     with pytest.raises(FlavomonInputError, match=r"misses the unstable band\(s\) k in \[-0\.00167"):
-        run_qlt_solver(_scaled(c), cfg)
+        run_qlt(_scaled(c), cfg)

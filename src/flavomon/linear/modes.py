@@ -68,6 +68,15 @@ class ModesResult:
     D1: float = float("nan")
     Z_R: np.ndarray | None = None
 
+    def __repr__(self) -> str:
+        counts = {k: int(np.sum(self.kind == k)) for k in ("unstable", "real", "damped")}
+        bands = ", ".join(f"[{b.K_lo:.4g}, {b.K_hi:.4g}]" for b in self.bands) or "none"
+        grid = f"Nv={self.Nv}" if self.Nv is not None else "continuum"
+        return (f"ModesResult({self.K.size} K in [{float(self.K[0]):.4g}, {float(self.K[-1]):.4g}], {grid}, "
+                f"roots: {counts['unstable']} unstable, {counts['real']} real, {counts['damped']} damped; "
+                f"gamma_max={self.gamma_max:.6g} at K={self.K_at_gamma_max:.5g}; unstable bands {bands}; "
+                "arrays: K, Omega, kind, X, Z, Z_R, label, group_velocity)")
+
     @property
     def n_roots(self) -> np.ndarray:
         """Number of roots at each K."""

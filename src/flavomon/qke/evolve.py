@@ -34,7 +34,7 @@ from .kernel import NumpyKernel
 from .state import QKEConfig, seed_state, seeded_modes, stability_limit
 from .steppers import get_stepper
 
-__all__ = ["QKEResult", "make_kernel", "run_ensemble", "run_qke", "run_realization", "stability_limit"]
+__all__ = ["QKEResult", "make_kernel", "run_qke", "run_realization", "stability_limit"]
 
 ProgressFn = Callable[..., None]
 
@@ -77,8 +77,19 @@ class QKEResult:
     extra: dict[str, Any] = field(default_factory=dict)
     distribution: str = ""
 
+    def __repr__(self) -> str:
+        c = self.config
+        D0 = self.D0.mean(axis=0)
+        drift = float(np.max(np.abs(D0 - D0[0])) / max(abs(D0[0]), 1e-300))
+        return (f"QKEResult({self.distribution or 'D_v given'}, status={self.status!r}, "
+                f"{self.realization.size} realization(s), t in [0, {float(self.t[-1]):g}] ({self.t.size} outputs), "
+                f"L={c.L:g}, Nz={c.Nz}, Nv={c.Nv}, dt={self.dt:g} ({self.stepper}), "
+                f"max power={float(np.max(self.power)):.3g}, D0 drift={drift:.2g}, wall {self.wall_time:.1f} s; "
+                "arrays: t, v, w, K, realization, D, power, pol, D0)")
+
     @property
     def D_mean(self) -> np.ndarray:
+        """Mean of ``D`` over realizations, shape (nt, Nv)."""
         return self.D.mean(axis=0)
 
     @property
@@ -335,7 +346,7 @@ def run_qke(
     checkpoint_every: float = 60.0,
     psi0_K: np.ndarray | None = None,
 ) -> QKEResult:
-    """A QKE box ensemble: realizations ``0 .. config.realizations-1`` (seeds ``seed + r``)  [F2 eq. 4, docs §4].
+    """Run a QKE box ensemble of ``config.realizations`` realizations (seeds ``seed + r``)  [F2 eq. 4, docs §4].
 
     Parameters
     ----------

@@ -4,7 +4,7 @@ Public API
 ----------
 * :func:`run_qlt` with :class:`QLTConfig` → :class:`QLTResult` — full QLT [F2 eqs. 9–13] with
   tracked roots of the discrete dispersion relation, or resonant QLT [F2 eqs. 27–30] with
-  ``QLTConfig(resonant=True)``; :func:`run_qlt_solver` is the older name of the same call;
+  ``QLTConfig(resonant=True)``;
 * :func:`run_full_qlt`, :func:`run_resonant_qlt` — the two kinds of run on a parsed
   :class:`~flavomon.distributions.Distribution`;
 * :func:`resonant_final_state` → :class:`ResonantFinalState` — the final state predicted by
@@ -52,7 +52,6 @@ __all__ = [
     "run_full_qlt",
     "run_kinetic",
     "run_qlt",
-    "run_qlt_solver",
     "run_resonant_qlt",
     "step",
 ]

@@ -9,7 +9,7 @@ from .config import QLTConfig, QLTResult
 from .full import run_full_qlt
 from .resonant import run_resonant_qlt
 
-__all__ = ["run_qlt", "run_qlt_solver"]
+__all__ = ["run_qlt"]
 
 
 def run_qlt(

@@ -111,8 +111,3 @@ def modes_to_file(
 
         plt.close(fig)
     return ds
-
-
-
-run_modes = modes_to_file
-"""Former name of :func:`modes_to_file`, kept for callers until they move."""

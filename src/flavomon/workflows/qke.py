@@ -165,8 +165,3 @@ def qke_to_file(
         if ckpt is not None and res.status == "completed":
             CheckpointStore(ckpt, identity).remove()
     return ds
-
-
-run_qke = qke_to_file
-"""Former name of :func:`qke_to_file`, kept for callers until they move (not exported: the
-numerics entry point :func:`flavomon.qke.run_qke` owns the name)."""

@@ -99,8 +99,3 @@ def qlt_to_file(
     if out is not None:
         write_dataset(ds, out, inputs=(dist.spec,))
     return ds
-
-
-run_qlt = qlt_to_file
-"""Former name of :func:`qlt_to_file`, kept for callers until they move (not exported: the
-numerics entry point :func:`flavomon.qlt.run_qlt` owns the name)."""

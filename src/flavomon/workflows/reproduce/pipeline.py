@@ -55,18 +55,18 @@ def _run_piece(piece: Piece, path: Path, *, progress: bool, command: str) -> Non
         # a QKE ensemble killed mid-run left its checkpoint folder <file>.ckpt: continue from it
         # (bit-identical to an uninterrupted run); a checkpoint of another configuration is
         # ours to discard.
-        run_qke = _stage("qke")
+        qke_job = _stage("qke")
         ckpt = Path(str(path) + ".ckpt")
         ds = None
         if ckpt.exists():
             try:
-                ds = run_qke(piece.dist, out=path, resume=True, progress=progress, command=command, **kw)
+                ds = qke_job(piece.dist, out=path, resume=True, progress=progress, command=command, **kw)
             except ConfigMismatchError:
                 shutil.rmtree(ckpt, ignore_errors=True)
                 if path.exists():
                     path.unlink()
         if ds is None:
-            ds = run_qke(piece.dist, out=path, resume=False, progress=progress, command=command, **kw)
+            ds = qke_job(piece.dist, out=path, resume=False, progress=progress, command=command, **kw)
         if ds.attrs.get("status", "completed") != "completed":
             raise KeyboardInterrupt  # the ensemble was stopped; keep its checkpoint for the rerun
     elif piece.kind in ("qlt", "qlt_resonant"):
