@@ -8,7 +8,7 @@ import xarray as xr
 
 from flavomon.cli.main import main
 from flavomon.errors import FlavomonInputError
-from flavomon.workflows.qlt import run_qlt
+from flavomon.workflows.qlt import qlt_to_file
 
 
 def test_cli_writes_qlt_nc(tmp_path, capsys):
@@ -45,7 +45,7 @@ def test_cli_bad_input_no_file(tmp_path, capsys, args, msg):
 
 def test_bad_out_checked_before_computing(tmp_path):
     with pytest.raises(FlavomonInputError, match="does not exist"):
-        run_qlt("benchmark:a=0.9", out=tmp_path / "nodir" / "q.nc", progress=False)
+        qlt_to_file("benchmark:a=0.9", out=tmp_path / "nodir" / "q.nc", progress=False)
 
 
 def test_resonant_on_nonresonant_instability_says_so(tmp_path):
@@ -56,7 +56,7 @@ def test_resonant_on_nonresonant_instability_says_so(tmp_path):
 
     dist = from_callable(lambda v: 0.3 - v**2 + 0.1 * v)
     with pytest.raises(FlavomonInputError, match=r"it is unstable \(gamma_max = 0.09.*leave out --resonant"):
-        run_qlt(dist, resonant=True, n_K=200, t_end=5, progress=False, out=tmp_path / "r.nc")
+        qlt_to_file(dist, resonant=True, n_K=200, t_end=5, progress=False, out=tmp_path / "r.nc")
     assert not (tmp_path / "r.nc").exists()
-    ds = run_qlt(dist, n_K=200, t_end=5, progress=False)
+    ds = qlt_to_file(dist, n_K=200, t_end=5, progress=False)
     assert float(ds["gamma"].max()) > 0.09

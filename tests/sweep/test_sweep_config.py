@@ -70,7 +70,7 @@ def test_point_ids_are_content_addressed():
         (_cfg(sweep={"Nv": 16}), "methods is missing"),
         (_cfg(sweep={"methods": ["qlt2"]}), "unknown method 'qlt2'"),
         (_cfg(sweep={"methods": ["signrule"], "nv": 3}), r"unknown key\(s\) nv in \[sweep\]"),
-        (_cfg(sweep={"methods": ["signrule"], "Nv": 1}), "Nv must be >= 2"),
+        (_cfg(sweep={"methods": ["signrule"], "Nv": 1}), r"Nv must be an integer in \[2, 4000\]"),
         (_cfg(sweep={"methods": ["signrule"], "Nv": 10.5}), "Nv must be an integer"),
         (_cfg(sweep={"methods": ["signrule", "signrule"]}), "twice"),
         (_cfg(distributions=[]), "no \\[\\[distributions\\]\\]"),

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._validate import as_int as _int, as_number as _num
+from .._validate import as_int as _int, as_number as _num, as_nv
 from ..errors import FlavomonInputError
 from ..grids import VelocityGrid
 
@@ -85,7 +85,7 @@ class QLTConfig:
     max_steps: int = 200_000
 
     def __post_init__(self) -> None:
-        _int("Nv", self.Nv, minimum=4)
+        as_nv(self.Nv)
         _int("n_K", self.n_K, minimum=2)
         kmin = _num("k_min", self.k_min)
         kmax = _num("k_max", self.k_max)

@@ -41,6 +41,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..distributions import Distribution, from_file, from_spec
+from .._validate import as_nv
 from ..errors import FlavomonInputError
 from ..io.files import fingerprint
 from .methods import METHODS, check_options
@@ -187,7 +188,10 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: 
     name = s["name"]
     if not isinstance(name, str) or not name:
         raise FlavomonInputError(f"{where}: [sweep] name must be a non-empty string")
-    Nv = _int(s["Nv"], "[sweep] Nv", where, minimum=2)
+    try:
+        Nv = as_nv(s["Nv"], "[sweep] Nv")
+    except FlavomonInputError as e:
+        raise FlavomonInputError(f"{where}: {e}") from None
     retries = _int(s["retries"], "[sweep] retries", where, minimum=0)
     workers = _int(s["workers"], "[sweep] workers", where, minimum=1)
 
