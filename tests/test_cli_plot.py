@@ -35,3 +35,19 @@ def test_plot_refuses_to_overwrite_the_file_it_reads(tmp_path, capsys):
     # the figure appears atomically: no temporary file is left beside it
     assert main(["plot", str(m), "--out", str(tmp_path / "m.png")]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.nc", "m.png"]
+
+
+def test_plot_of_a_fifo_is_refused_without_blocking(tmp_path):
+    # reading a FIFO blocks until a writer appears: the input must be refused before it is opened
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "f.nc"
+    os.mkfifo(fifo)
+    r = subprocess.run([sys.executable, "-m", "flavomon", "plot", str(fifo), "--out", str(tmp_path / "p.png")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not a regular file" in lines[0] and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "p.png").exists()

@@ -167,3 +167,23 @@ def test_rate_scale_is_int_abs_D():
         assert d.rate_scale == pytest.approx(exact, rel=1e-4)
     # without a crossing |D| = +-D, so the rate scale is |D0|
     assert isotropic(-0.5).rate_scale == pytest.approx(0.5, rel=1e-14)
+
+
+def test_table_that_is_not_a_regular_file_is_refused_without_blocking(tmp_path):
+    # a FIFO would block open() forever waiting for a writer; the refusal must come before any read
+    import os
+
+    fifo = tmp_path / "t.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(FlavomonInputError, match="not a regular file") as e:
+        from_file(fifo)
+    assert "\n" not in str(e.value)
+
+
+def test_npz_that_is_not_an_archive_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "t.npz"
+    bad.write_bytes(b"garbage, not a zip archive")
+    with pytest.raises(FlavomonInputError, match="not an .npz archive") as e:
+        from_file(bad)
+    assert "\n" not in str(e.value)
+    assert bad.read_bytes() == b"garbage, not a zip archive"

@@ -10,24 +10,29 @@ layering.  The public home of these names is :mod:`flavomon.io.files`, which re-
 * :func:`fingerprint` — the identity of a run configuration: SHA-256 of its canonical JSON
   (sorted keys, floats written exactly by ``repr``);
 * :func:`config_diff` / :func:`require_same_config` — compare a stored configuration with a
-  requested one and name the keys that differ.
+  requested one and name the keys that differ;
+* :class:`OutputLock` — the advisory lock file ``<out>.lock`` that keeps two runs off one output.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .errors import ConfigMismatchError
+from .errors import ConfigMismatchError, FlavomonInputError
 
 __all__ = [
+    "OutputInUseError",
+    "OutputLock",
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -46,6 +51,19 @@ def _umask() -> int:
     m = os.umask(0)
     os.umask(m)
     return m
+
+
+def _refuse_non_regular(p: Path) -> None:
+    """FlavomonInputError if ``p`` exists and is not a regular file (links are not followed)."""
+    try:
+        st = os.lstat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a symbolic link" if stat.S_ISLNK(st.st_mode) else "a directory" if stat.S_ISDIR(st.st_mode)
+                else "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a device node" if (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)) else "not a regular file")
+        raise FlavomonInputError(f"{p} is {kind}; refusing to replace it (give the name of a regular file or a new one)")
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
@@ -84,6 +102,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
+        _refuse_non_regular(p)
         os.replace(tmp, p)
     except BaseException:
         try:
@@ -189,3 +208,207 @@ def require_same_config(stored: Mapping[str, Any], requested: Mapping[str, Any],
     diff = config_diff(stored, requested)
     if diff:
         raise ConfigMismatchError(f"{what} was made with a different configuration (differs in: {', '.join(diff)})")
+
+
+# ----------------------------------------------------------------------------------------------
+# the advisory lock of an output
+# ----------------------------------------------------------------------------------------------
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _try_flock(fd: int) -> bool | None:
+    """True: locked; False: another process holds it; None: the file system has no flock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as e:
+        if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False
+        return None  # ENOLCK, EINVAL, ENOTSUP: no flock here, fall back on the pid
+    return True
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        text = os.read(fd, 64).decode("ascii", "replace").split()
+        return int(text[0]) if text else None
+    except (OSError, ValueError):
+        return None
+
+
+class OutputInUseError(FlavomonInputError):
+    """An output is locked by another run that is still alive (:class:`OutputLock`)."""
+
+
+class OutputLock:
+    """The advisory lock ``<target>.lock`` of one output: two runs never write the same output.
+
+    Parameters
+    ----------
+    target : str or os.PathLike
+        The output (file or folder) being protected; the lock file is ``<target>.lock`` (or
+        ``lock_path`` if given).
+    what : str
+        How the output is named in error messages (``"--out"``).
+    note : callable, optional
+        Receives a one-line note when a stale lock (its holder is dead) is taken over.
+    lock_path : str or os.PathLike, optional
+        Another name for the lock file.
+
+    Notes
+    -----
+    The lock file holds the holder's pid.  It is created atomically and complete: the pid is
+    written to a temporary file (created with ``O_CREAT | O_EXCL``), which is locked with
+    ``flock`` and then hard-linked to the lock name (``link`` fails if the name exists, so
+    exactly one run gets it; where hard links are not supported the lock name itself is created
+    with ``O_CREAT | O_EXCL``).  A second run finds the file and its ``flock`` held and stops with
+    a one-line :class:`OutputInUseError` (a FlavomonInputError) naming the lock file and the pid.  A
+    run killed with SIGKILL leaves the file behind but not the ``flock`` (the kernel releases
+    it): the next run takes the stale lock over with a note.  Where ``flock`` is not available
+    the pid decides (a lock whose pid is not running is stale).  The lock is released (the file
+    removed) by :meth:`release` or on leaving the ``with`` block.
+    """
+
+    def __init__(self, target: str | os.PathLike, *, what: str = "--out",
+                 note: Callable[[str], None] | None = None, lock_path: str | os.PathLike | None = None) -> None:
+        self.target = Path(target)
+        self.path = Path(lock_path) if lock_path is not None else Path(os.fspath(target) + ".lock")
+        self.what = what
+        self.note = note
+        self._fd: int | None = None
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _busy(self, pid: int | None) -> OutputInUseError:
+        who = f"pid {pid}" if pid is not None else "a process of unknown pid"
+        return OutputInUseError(
+            f"{self.what} {self.target} is in use by another run ({who}, lock file {self.path}); wait for it "
+            f"to finish, or remove {self.path} if no such run exists"
+        )
+
+    def _bad(self, why: str) -> FlavomonInputError:
+        return FlavomonInputError(f"{self.what} {self.target}: lock file {self.path} {why}; remove it and rerun")
+
+    def _create(self) -> int | None:
+        """Create the lock file holding our pid, locked; None if it exists already."""
+        data = f"{os.getpid()}\n".encode()
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        tmp = folder / f".{self.path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o644)
+        except OSError as e:
+            raise self._bad(f"cannot be created ({e.strerror or e})") from None
+        try:
+            os.write(fd, data)
+            _try_flock(fd)
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                os.close(fd)
+                return None
+            except OSError as e:
+                if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                    os.close(fd)
+                    raise self._bad(f"cannot be created ({e.strerror or e})") from None
+                # no hard links here: create the name itself exclusively
+                os.close(fd)
+                try:
+                    fd = os.open(self.path, flags, 0o644)
+                except FileExistsError:
+                    return None
+                os.write(fd, data)
+                _try_flock(fd)
+            return fd
+        finally:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+    # -- public --------------------------------------------------------------------------------
+    def acquire(self) -> "OutputLock":
+        """Take the lock (FlavomonInputError if another live run holds it)."""
+        if self._fd is not None:
+            return self
+        for _ in range(50):
+            fd = self._create()
+            if fd is not None:
+                self._fd = fd
+                return self
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+            except FileNotFoundError:
+                continue  # released meanwhile: try again
+            except OSError as e:
+                if e.errno == errno.ELOOP:
+                    raise self._bad("is a symbolic link") from None
+                raise self._bad(f"cannot be opened ({e.strerror or e})") from None
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    raise self._bad("is not a regular file")
+                got = _try_flock(fd)
+                pid = _read_pid(fd)
+                if got is False:
+                    raise self._busy(pid)
+                try:
+                    same = os.lstat(self.path).st_ino == st.st_ino
+                except FileNotFoundError:
+                    same = False
+                if not same:  # released and made anew while we looked: try again
+                    os.close(fd)
+                    fd = -1
+                    continue
+                if got is None and pid is not None and pid != os.getpid() and _pid_alive(pid):
+                    raise self._busy(pid)
+                # the holder is gone (flock free / pid dead): take the stale lock over
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                self._fd, fd = fd, -1
+                if self.note is not None:
+                    self.note(f"took over the stale lock file {self.path} of pid {pid if pid is not None else '?'} "
+                              f"(that run is no longer running)")
+                return self
+            finally:
+                if fd >= 0:
+                    os.close(fd)
+        raise self._bad("keeps changing (another run is starting?)")
+
+    def release(self) -> None:
+        """Give the lock back: remove the lock file (if it is still ours) and close it."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            if os.lstat(self.path).st_ino == os.fstat(fd).st_ino:
+                os.unlink(self.path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __enter__(self) -> "OutputLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -179,6 +181,36 @@ class Distribution:
             self._crossing = _analyse_crossings(self)
         return self._crossing
 
+    def scaled(self, factor: float) -> "Distribution":
+        r"""The distribution :math:`c\,D(v)` with ``c = factor`` (a power of 2 keeps it exact)  [docs §3].
+
+        Under :math:`D\to cD` the modes map to :math:`(c\Omega, cK)` and times to :math:`t/c`; the
+        linear solvers use this to work in units where :math:`\int|D|dv\approx1`.  The result keeps a
+        reference to this distribution (``scaled_from = (self, factor)``), and a Legendre-table
+        distribution keeps its (scaled) coefficients, so derivatives stay analytic.
+        """
+        f = float(factor)
+        if not (math.isfinite(f) and f != 0.0):
+            raise FlavomonInputError(f"scale factor must be finite and non-zero, got {factor!r}")
+        base = self
+        out = Distribution(
+            lambda v: base(v) * f,
+            name=f"{self.name}*{f:g}",
+            spec=f"scaled:{f!r}:{self.spec}",
+            params=dict(self.params),
+            fit_residual=None if self.fit_residual is None else self.fit_residual * abs(f),
+            fit_degree=self.fit_degree,
+        )
+        out.scaled_from = (self, f)  # type: ignore[attr-defined]
+        c = getattr(self, "coefficients", None)
+        if c is not None:
+            cs = np.asarray(c) * f
+            cs.setflags(write=False)
+            out.coefficients = cs  # type: ignore[attr-defined]
+        if self._rate_scale is not None:
+            out._rate_scale = self._rate_scale * abs(f)
+        return out
+
     def describe(self) -> dict[str, Any]:
         """Provenance record (JSON-serialisable)."""
         d: dict[str, Any] = {"name": self.name, "spec": self.spec, "params": self.params}
@@ -248,7 +280,24 @@ _FAMILIES: dict[str, tuple[Callable[..., Distribution], dict[str, float]]] = {
 # ----------------------------------------------------------------------------------------
 # tables
 # ----------------------------------------------------------------------------------------
+def _real_part(x: Any, what: str, source: str) -> Any:
+    """``x`` itself, or its real part if it is complex with an imaginary part exactly zero; else a one-line error."""
+    a = np.asarray(x)
+    if np.iscomplexobj(a):
+        im = np.abs(a.imag)
+        if np.any(im != 0):
+            i = int(np.argmax(im.ravel() != 0))
+            raise FlavomonInputError(
+                f"{source}: {what} is complex (entry {i + 1} has imaginary part {float(a.ravel()[i].imag)!r}); "
+                f"D(v) must be real"
+            )
+        return a.real
+    return x
+
+
 def _validate_table(v: np.ndarray, D: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
+    v = _real_part(v, "v", source)
+    D = _real_part(D, "D", source)
     try:
         v = np.asarray(v, dtype=float).ravel()
         D = np.asarray(D, dtype=float).ravel()
@@ -290,6 +339,20 @@ def _fit_legendre(v: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, int, float]
     """
     n = v.size
     dmax = int(min(n - 1, max(3, math.floor(3 * math.sqrt(n))), 60))
+    # The fit is linear in D, but its cross-validation squares residuals: fit a table far from unit size in units of a
+    # power of 2 near max|D| (exact, no rounding) so that 1e-200 or 1e200 tables neither underflow nor overflow.
+    peak = float(np.max(np.abs(D)))
+    scale = 1.0
+    if peak > 0 and not 2.0**-20 <= peak <= 2.0**20:
+        scale = 2.0 ** round(math.log2(peak))
+    fit = _fit_legendre_large if n > FAST_FIT_ROWS else _fit_legendre_qr
+    c, deg, resid = fit(v, D / scale, dmax)
+    return c * scale, deg, resid * scale
+
+
+def _fit_legendre_qr(v: np.ndarray, D: np.ndarray, dmax: int) -> tuple[np.ndarray, int, float]:
+    """:func:`_fit_legendre` by one QR factorisation per degree 0..dmax (tables of up to FAST_FIT_ROWS rows)."""
+    n = v.size
     best: tuple[float, int, np.ndarray] | None = None
     for d in range(dmax + 1):
         V = _leg.legvander(v, d)
@@ -307,6 +370,63 @@ def _fit_legendre(v: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, int, float]
     _, d, c = best
     resid = float(np.max(np.abs(D - _leg.legval(v, c))))
     return c, d, resid
+
+
+FAST_FIT_ROWS = 200
+"""Tables with more rows are fitted by :func:`_fit_legendre_large` (all degrees from one factorisation,
+in row chunks: the same least-squares fits and LOOCV, coefficients equal to ~1e-15).  Measured on the
+shared 2-core machine: 1000 rows 5.6 s -> 0.04 s, 1e6 rows minutes -> 8 s (fit 5 s + crossing scan).
+Tables up to this size (the example tables have 101 rows, sampled callables 129) keep the per-degree
+QR fit, so their numbers are unchanged bit for bit.  For noise-free data resolved to round-off, the
+LOOCV scores of the highest degrees tie at the 1e-30 level and the two routes may pick different
+degrees of the same (round-off accurate) fit."""
+
+_FIT_CHUNK = 32768
+
+
+def _fit_legendre_large(v: np.ndarray, D: np.ndarray, dmax: int) -> tuple[np.ndarray, int, float]:
+    """:func:`_fit_legendre` for many rows: every degree 0..dmax from one Cholesky factor of the Gram matrix.
+
+    The Cholesky factor of the Legendre Gram matrix :math:`G=V^TV` is nested (its leading
+    (d+1) x (d+1) block factors the degree-d problem), so :math:`Q=VL^{-T}` has the orthonormal bases of
+    every degree as its leading columns; fits, residuals and leverages (hence the LOOCV scores) of all
+    degrees follow from cumulative sums over those columns, one chunk of rows at a time.  Legendre
+    columns on [-1, 1] are nearly orthogonal for spread-out v (cond(G) ~ dmax), so the normal
+    equations lose nothing measurable against QR.
+    """
+    from scipy.linalg import cholesky, solve_triangular
+
+    m = dmax + 1
+    G = np.zeros((m, m))
+    VtD = np.zeros(m)
+    for i in range(0, v.size, _FIT_CHUNK):
+        V = _leg.legvander(v[i : i + _FIT_CHUNK], dmax)
+        G += V.T @ V
+        VtD += V.T @ D[i : i + _FIT_CHUNK]
+    try:
+        L = cholesky(G, lower=True)
+    except np.linalg.LinAlgError:
+        L = None
+    if L is None or np.min(np.abs(np.diag(L))) < 1e-6 * np.max(np.abs(np.diag(L))):
+        # rows bunched in a small part of [-1, 1]: the Gram matrix is ill-conditioned; take the QR route
+        return _fit_legendre_qr(v, D, dmax)
+    b = solve_triangular(L, VtD, lower=True)  # Q^T D
+    score = np.zeros(m)
+    for i in range(0, v.size, _FIT_CHUNK):
+        V = _leg.legvander(v[i : i + _FIT_CHUNK], dmax)
+        Q = solve_triangular(L, V.T, lower=True).T  # (rows, m), orthonormal columns over all rows
+        fit = np.cumsum(Q * b[None, :], axis=1)  # column d: the degree-d least-squares fit
+        h = np.cumsum(Q**2, axis=1)  # leverages of degree d
+        r = D[i : i + _FIT_CHUNK, None] - fit
+        score += np.sum((r / np.maximum(1.0 - h, 1e-12)) ** 2, axis=0)
+    score /= v.size
+    best_d, best_s = 0, score[0]
+    for d in range(1, m):
+        if score[d] < best_s * (1 - 1e-9):
+            best_d, best_s = d, score[d]
+    c = solve_triangular(L[: best_d + 1, : best_d + 1].T, b[: best_d + 1], lower=False)
+    resid = float(np.max(np.abs(D - _leg.legval(v, c))))
+    return c, best_d, resid
 
 
 def from_table(v: Any, D: Any, *, name: str = "table", spec: str | None = None) -> Distribution:
@@ -401,6 +521,8 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    if not zipfile.is_zipfile(path):
+        raise FlavomonInputError(f"table {path} is not an .npz archive (numpy.savez of arrays 'v' and 'D')")
     try:
         with np.load(path, allow_pickle=False) as z:
             if "v" not in z or "D" not in z:
@@ -408,8 +530,12 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
             return np.asarray(z["v"]), np.asarray(z["D"])
     except FlavomonInputError:
         raise
-    except (OSError, ValueError) as e:
-        raise FlavomonInputError(f"cannot read table {path}: {e}") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        raise FlavomonInputError(f"cannot read table {path}: not a valid .npz file ({type(e).__name__}: {e})") from None
+
+
+# a table is a small text or .npz file; anything far larger is not a table of D(v)
+TABLE_MAX_BYTES = 1 << 30
 
 
 def from_file(path: str | Path) -> Distribution:
@@ -417,6 +543,12 @@ def from_file(path: str | Path) -> Distribution:
     p = Path(path)
     if not p.exists():
         raise FlavomonInputError(f"table file {p} does not exist")
+    # a FIFO, socket or device would block or stream forever: a table must be a regular file
+    if not p.is_file():
+        raise FlavomonInputError(f"table {p} is not a regular file (give a .csv or .npz file)")
+    if p.stat().st_size > TABLE_MAX_BYTES:
+        raise FlavomonInputError(f"table {p} is {p.stat().st_size / 2**30:.1f} GiB; a table of D(v) is at most "
+                                 f"{TABLE_MAX_BYTES / 2**30:.0f} GiB")
     if p.suffix.lower() == ".csv":
         v, D = _read_csv(p)
     elif p.suffix.lower() == ".npz":
@@ -459,11 +591,13 @@ def from_spec(spec: str | Distribution | Callable[[np.ndarray], Any]) -> Distrib
     """Parse a distribution SPEC, as the command-line interface accepts it.
 
     Accepted: ``benchmark:a=0.9``, ``shallow:a=0.95``, ``isotropic:D0=1`` (parameters
-    optional, defaults as shown), a path to ``.csv``/``.npz``, an existing
+    optional, defaults as shown), a path (str or path-like) to ``.csv``/``.npz``, an existing
     :class:`Distribution` or a callable.
     """
     if isinstance(spec, Distribution):
         return spec
+    if isinstance(spec, os.PathLike):
+        spec = os.fspath(spec)
     if callable(spec):
         return from_callable(spec)
     if not isinstance(spec, str) or not spec.strip():
@@ -480,12 +614,16 @@ def from_spec(spec: str | Distribution | Callable[[np.ndarray], Any]) -> Distrib
         )
     ctor, defaults = _FAMILIES[family]
     params = dict(defaults)
+    seen: set[str] = set()
     if rest.strip():
         for item in rest.split(","):
             key, eq, val = item.partition("=")
             key = key.strip()
             if not eq:
                 raise FlavomonInputError(f"SPEC {spec!r}: expected NAME=VALUE, got {item!r}")
+            if key in seen:
+                raise FlavomonInputError(f"SPEC {spec!r}: parameter {key!r} is given twice; give it once")
+            seen.add(key)
             if key not in defaults:
                 raise FlavomonInputError(
                     f"SPEC {spec!r}: unknown parameter {key!r} for {family} "

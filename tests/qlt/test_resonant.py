@@ -91,3 +91,24 @@ def test_run_qlt_resonant_reuses_the_selection():
     np.testing.assert_array_equal(r.final_state.D_final, fs.D_final)
     np.testing.assert_array_equal(r.final_state.power_final, fs.power_final)
     assert r.diagnostics["n_resonant_pairs"] == fs.branch.j.size
+
+
+def test_resonance_in_the_unresolved_edge_tail_of_a_band_counts():
+    # examples/tables/double_dip.csv: one weak band (gamma_max = 0.042, continuum edges K = 0.216 and 1.362) whose
+    # phase velocity is almost constant; the flipped node v = 0.0156 resonates at K_b = 1.361, inside the continuum
+    # band but 0.07 beyond the last unstable K that the 100-node grid resolves (1.288; docs §5: the grid loses the
+    # slowest growth next to resonant edges).  That pair is genuine: resonant QLT must keep it.
+    from pathlib import Path
+
+    from flavomon import from_file
+
+    table = Path(__file__).resolve().parents[2] / "examples" / "tables" / "double_dip.csv"
+    dist = from_file(table)
+    grid = VelocityGrid(100)
+    sel = growing_resonances(dist, grid.v, grid.w, k_min=-2.0, k_max=2.0, n_K=600)
+    flipped = np.flatnonzero(sel.flipped)
+    assert flipped.size == 1 and abs(grid.v[flipped[0]] - 0.0156) < 1e-3, grid.v[flipped]
+    assert sel.branch.j.size >= 1 and set(sel.branch.j) == set(flipped), (sel.branch.j, flipped)
+    # the kept resonance lies inside the continuum band, beyond the grid-resolved unstable K
+    band = unstable_bands(dist)[0]
+    assert np.all((sel.branch.K > band.K_lo - 0.02) & (sel.branch.K < band.K_hi + 0.02)), sel.branch.K

@@ -21,7 +21,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--n-K", type=int, default=351, dest="n_K", help="number of K points (default 351)")
     p.add_argument("--Nv", type=int, default=None, help="discrete route on an Nv-node Gauss-Legendre grid (default: continuum)")
     p.add_argument("--out", required=True, help="output netCDF file (modes.nc)")
-    p.add_argument("--plot", default=None, help="also write the F1 Fig. S4-style figure (PNG/PDF)")
+    p.add_argument("--plot", default=None, help="also write the F1 Fig. S4-style figure; the format follows the extension (png, pdf, svg, ...), "
+                        "checked with OUT before computing")
     p.set_defaults(func=run)
     return p
 

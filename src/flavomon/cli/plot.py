@@ -27,10 +27,10 @@ def run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..io import check_output_path, read_dataset, save_figure
+    from ..io import check_figure_path, read_dataset, save_figure
 
     out = Path(args.out) if args.out else Path(args.file).with_suffix(".png")
-    check_output_path(out, inputs=(args.file,))
+    check_figure_path(out, what="--out", inputs=(args.file,))  # link, FIFO, device, the input, format: before reading
     ds = read_dataset(args.file)
     if "Omega_real" in ds:
         try:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         fig = plot_overview(ds)
     else:
         raise FlavomonInputError(f"{args.file}: not a flavomon qke/qlt/modes file (no D/power or Omega variables)")
-    save_figure(fig, out, dpi=120)
+    save_figure(fig, out, what="--out", inputs=(args.file,), dpi=120)
     plt.close(fig)
     print(f"wrote {out}", file=sys.stderr)
     return 0

@@ -12,7 +12,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "qke",
         help="fast-flavor QKE in a periodic box (ensemble of seeded realizations)",
         description="Solve the fast-flavor QKE [F2 eq. 4] in a 1D periodic box for an ensemble of random seeds "
-        "and write qke.nc (box-averaged D_v(t), |psi_{0,K}|^2(t), diagnostics).",
+        "and write qke.nc (box-averaged D_v(t), |psi_{0,K}|^2(t), diagnostics). "
+        "While it runs, the run holds the lock file OUT.lock (its pid inside; a second run on OUT is refused) and "
+        "checkpoints into the folder OUT.ckpt (removed when OUT is written). An existing checkpoint is never "
+        "discarded silently: continue it with --resume or discard it with --restart; without either the run is "
+        "refused. A damaged checkpoint is refused naming the file; --restart recovers.",
     )
     p.add_argument("--distribution", required=True, metavar="SPEC", help="benchmark:a=0.9, shallow:a=0.95, isotropic:D0=1, PATH.csv|npz")
     p.add_argument("--L", type=float, default=100.0, help="box length in 1/mu (default 100)")
@@ -27,9 +31,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--stepper", default="bm4", choices=["bm4", "strang"], help="time scheme: bm4 (order 4, default) or strang (order 2)")
     p.add_argument("--backend", default=None, choices=["numpy", "jax"], help="numpy or jax (default: jax where installed, else numpy; they agree to 1e-10)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: number of cores)")
-    p.add_argument("--checkpoint-every", type=float, default=60.0, metavar="SECONDS", help="wall seconds between checkpoints (default 60)")
-    p.add_argument("--out", required=True, help="output netCDF file (qke.nc)")
-    p.add_argument("--resume", action="store_true", help="continue a killed or interrupted run from OUT.ckpt")
+    p.add_argument("--checkpoint-every", type=float, default=60.0, metavar="SECONDS",
+                   help="wall seconds between checkpoints, a finite number >= 0 (0: at every output; default 60)")
+    p.add_argument("--out", required=True, help="output netCDF file (qke.nc); an existing finished file is replaced")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="continue a killed or interrupted run from OUT.ckpt (the same options are required; "
+                            "a finished OUT of the same run is returned unchanged)")
+    again.add_argument("--restart", "--overwrite", dest="restart", action="store_true",
+                       help="discard the checkpoint OUT.ckpt (flavomon's own files in it: meta.json, rNNNN.npz; "
+                            "other files stay) and start afresh; --overwrite is the same option")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
@@ -41,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     ds = qke_to_file(
         args.distribution, L=args.L, Nz=args.Nz, Nv=args.Nv, t_end=args.t_end, dt_out=args.dt_out,
         realizations=args.realizations, seed=args.seed, seed_power=args.seed_power, dt=args.dt,
-        backend=args.backend, workers=args.workers, out=args.out, resume=args.resume,
+        backend=args.backend, workers=args.workers, out=args.out, resume=args.resume, restart=args.restart,
         progress=not args.no_progress, command="flavomon " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         checkpoint_every=args.checkpoint_every, stepper=args.stepper,
     )

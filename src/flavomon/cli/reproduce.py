@@ -37,7 +37,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=(
             "Run the linear analysis, the QKE ensemble, full QLT and resonant QLT for the benchmark "
             "D_v = exp(-2(1-v)^2) - a (F2 eq. 5) and write all files, figures and a report into DIR. "
-            "Resumes: finished pieces with the same configuration are reused. "
+            "Resumes: finished pieces with the same configuration are reused, a killed QKE ensemble continues "
+            "from its checkpoint, a damaged or foreign checkpoint is discarded and its piece recomputed. "
+            "One run per DIR at a time (lock file DIR/reproduce.lock). "
             f"Default: F2's set-up (Nz = {DEFAULT.Nz}, Nv = {DEFAULT.Nv}, t = {DEFAULT.t_end:g}) with a "
             f"{DEFAULT.realizations}-realization QKE ensemble; --full runs F2's {FULL.realizations}."
         ),

@@ -12,9 +12,11 @@ Numerics never import this package; workflows and the command-line interface do.
 
 from ._netcdf import config_of, merge_complex, provenance_attrs, read_dataset, split_complex, write_dataset
 from .files import (
+    OutputLock,
     atomic_write,
     atomic_write_bytes,
     atomic_write_text,
+    check_figure_path,
     check_output_path,
     config_diff,
     fingerprint,
@@ -27,9 +29,11 @@ from .qlt import qlt_dataset
 from .results import load, save, to_dataset
 
 __all__ = [
+    "OutputLock",
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_figure_path",
     "check_output_path",
     "config_diff",
     "config_of",

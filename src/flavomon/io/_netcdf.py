@@ -87,6 +87,8 @@ def read_dataset(path: str | os.PathLike) -> xr.Dataset:
     p = Path(path)
     if not p.exists():
         raise FlavomonInputError(f"file {p} does not exist")
+    if not p.is_file():  # a FIFO or device would block or stream: only regular files are read
+        raise FlavomonInputError(f"{p} is not a regular file (give a netCDF file written by flavomon)")
     try:
         with xr.open_dataset(p, engine="netcdf4") as ds:
             return ds.load()

@@ -6,10 +6,14 @@ reuse decision compares configurations with :func:`fingerprint` / :func:`config_
 
 * :func:`check_output_path` — fail early, in one line, on a path that cannot or must not be
   written (missing or read-only folder, a directory, a symlink, a device node / FIFO / socket,
-  one of the run's own input files);
+  one of the run's own input files); :func:`check_figure_path` also refuses an image format
+  matplotlib cannot write, so a bad ``--plot p.xyz`` fails before any computation;
 * :func:`atomic_write`, :func:`atomic_write_bytes`, :func:`atomic_write_text`,
   :func:`save_figure` — temporary file in the same folder, ``fsync``, ``os.replace``; the
-  temporary file is removed on any failure;
+  temporary file is removed on any failure, and a path that is no regular file by then is
+  never replaced;
+* :class:`OutputLock` — the advisory lock file ``<out>.lock`` (holding the holder's pid) that
+  keeps a second run off an output in use;
 * :func:`fingerprint` — SHA-256 of the canonical JSON of a configuration (sorted keys, exact
   floats); :func:`config_diff` names the keys in which two configurations differ and
   :func:`require_same_config` raises :class:`~flavomon.errors.ConfigMismatchError` naming them.
@@ -27,6 +31,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .._files import (
+    OutputInUseError,
+    OutputLock,
     atomic_write,
     atomic_write_bytes,
     atomic_write_text,
@@ -39,11 +45,14 @@ from .._files import (
 from ..errors import FlavomonInputError
 
 __all__ = [
+    "OutputInUseError",
+    "OutputLock",
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
     "canonical",
     "canonical_json",
+    "check_figure_path",
     "check_output_path",
     "config_diff",
     "fingerprint",
@@ -134,12 +143,44 @@ def check_output_path(path: str | os.PathLike, *, what: str = "--out", inputs: I
     return p
 
 
-def save_figure(fig: Any, path: str | os.PathLike, **savefig_kw: Any) -> Path:
-    """Write a matplotlib Figure to ``path`` atomically (:func:`atomic_write`).
+def figure_formats() -> dict[str, str]:
+    """The image formats matplotlib can write here: ``{extension: description}``."""
+    from matplotlib.backend_bases import FigureCanvasBase
 
-    The image format follows the file name's extension (``.png`` when there is none), as with
+    return dict(FigureCanvasBase.get_supported_filetypes())
+
+
+def _figure_format(p: Path, fmt: str | None, what: str) -> str:
+    """The format of figure file ``p`` (its extension; png without one), checked against matplotlib's."""
+    fmt = (fmt or (p.suffix[1:] if p.suffix else "png")).lower()
+    formats = figure_formats()
+    if fmt not in formats:
+        raise FlavomonInputError(
+            f"{what} {p}: unsupported image format {fmt!r}; use one of {', '.join(sorted(formats))} (the file's extension)"
+        )
+    return fmt
+
+
+def check_figure_path(path: str | os.PathLike, *, what: str = "--plot", inputs: Iterable[Any] = ()) -> Path:
+    """:func:`check_output_path` for a figure, and its image format (from the extension) is writable.
+
+    Call it before any computation: a figure path that would fail only when the figure is saved
+    (``--plot p.xyz``, a FIFO) is refused in one line while nothing has been written.
+    """
+    p = check_output_path(path, what=what, inputs=inputs)
+    _figure_format(p, None, what)
+    return p
+
+
+def save_figure(fig: Any, path: str | os.PathLike, *, what: str = "figure", inputs: Iterable[Any] = (),
+                **savefig_kw: Any) -> Path:
+    """Write a matplotlib Figure to ``path`` atomically (:func:`atomic_write`): the one figure writer.
+
+    The path passes :func:`check_output_path` (never a link, FIFO, device or one of ``inputs``)
+    and the image format follows the file name's extension (``.png`` when there is none; an
+    unsupported one is a one-line :class:`~flavomon.errors.FlavomonInputError`), as with
     ``fig.savefig(path)``; ``savefig_kw`` (``dpi``, ``bbox_inches``, ...) is passed on.
     """
-    p = Path(path)
-    fmt = savefig_kw.pop("format", None) or (p.suffix[1:].lower() if p.suffix else "png")
+    p = check_output_path(path, what=what, inputs=inputs)
+    fmt = _figure_format(p, savefig_kw.pop("format", None), what)
     return atomic_write(p, lambda tmp: fig.savefig(tmp, format=fmt, **savefig_kw))

@@ -24,6 +24,7 @@ from scipy.optimize import brentq, fsolve, minimize_scalar
 
 from .._validate import as_nv
 from ..distributions import from_spec
+from ._scale import normalize
 from .dielectric import Dielectric, get_dielectric
 from .roots import RootSet, Window, compute_roots, default_window, newton_det_D
 
@@ -220,12 +221,13 @@ def band_scan_K(dist: Any, n: int = 400) -> np.ndarray:
     ``p`` keeps the grid proportional to A for weak distributions: under D -> cD the unstable
     k scale with c [docs §3], so a fixed margin would leave a weak band between grid points.
     """
-    dist = from_spec(dist)
+    dist, c = normalize(from_spec(dist))  # far from A = 1: the grid of D/c, scaled back (exact, c = 2^m)
     A = dist.rate_scale
     D1 = get_dielectric(dist).D1
     kmax = 2 * A + min(1.0, A)
     n = int(n) + (int(n) % 2)
-    return -D1 + np.linspace(-kmax, kmax, n)
+    Ks = -D1 + np.linspace(-kmax, kmax, n)
+    return Ks if c == 1.0 else Ks * c
 
 
 def default_K_range(dist: Any) -> tuple[float, float]:
@@ -273,7 +275,18 @@ def unstable_bands(dist: Any, *, K: Any | None = None, Nv: int | None = None) ->
     list of UnstableBand
         Sorted by ``K_lo``; empty if nothing grows.
     """
-    return analyse_bands(_scan(dist, Nv, K))
+    dist, c = normalize(from_spec(dist))
+    if c == 1.0:
+        return analyse_bands(_scan(dist, Nv, K))
+    # far from int|D| = 1: solve for D/c (c = 2^m, exact) and map (Omega, K) -> (c Omega, c K) [docs §3]
+    Ks = None if K is None else np.asarray(K, dtype=float) / c
+    return [scale_band(b, c) for b in analyse_bands(_scan(dist, Nv, Ks))]
+
+
+def scale_band(b: UnstableBand, c: float) -> UnstableBand:
+    """The band of ``c D`` from the band ``b`` of ``D``: every K, Omega and gamma times c [docs §3]."""
+    return UnstableBand(b.K_lo * c, b.K_hi * c, b.edge_lo, b.edge_hi, b.Omega_lo * c, b.Omega_hi * c,
+                        b.gamma_max * c, b.K_at_max * c, b.Omega_at_max * c)
 
 
 def growth_rate_max(dist: Any, *, Nv: int | None = None, K: Any | None = None) -> tuple[float, float, complex]:

@@ -94,7 +94,11 @@ def _derivative_of(dist: Distribution) -> Callable[[np.ndarray], np.ndarray]:
     """A callable for D'(v) at complex v: analytic where the family is known, checked once."""
     spec = str(getattr(dist, "spec", ""))
     cand: Callable[[np.ndarray], np.ndarray] | None = None
-    if spec.startswith("benchmark:"):
+    scaled_from = getattr(dist, "scaled_from", None)
+    if scaled_from is not None:  # c D(v) (Distribution.scaled): c D'(v), analytic where D' is
+        base_d, f = _derivative_of(scaled_from[0]), float(scaled_from[1])
+        cand = lambda v: base_d(v) * f  # noqa: E731
+    elif spec.startswith("benchmark:"):
         cand = lambda v: 4.0 * (1.0 - v) * np.exp(-2.0 * (1.0 - v) ** 2)  # noqa: E731
     elif spec.startswith("shallow:"):
         cand = lambda v: -4.0 * (1.0 - v) * np.exp(-2.0 * (1.0 - v) ** 2)  # noqa: E731

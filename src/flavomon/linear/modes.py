@@ -7,14 +7,16 @@ r"""All modes of a distribution on a K grid: :func:`find_modes` and its :class:`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 import numpy as np
 
 from .._validate import as_nv
+from ..errors import FlavomonInputError
 from ..distributions import from_spec
-from .bands import DEFAULT_N_K, analyse_bands, default_K_range
+from ._scale import normalize
+from .bands import DEFAULT_N_K, analyse_bands, default_K_range, scale_band
 from .properties import Z_real_frequency, flavomon_label
 from .roots import Window, compute_roots
 
@@ -140,6 +142,18 @@ def find_modes(
         K = np.linspace(*default_K_range(dist), DEFAULT_N_K)
     if Nv is not None:
         Nv = as_nv(Nv)
+    dist_s, c = normalize(dist)
+    if c != 1.0:
+        # far from int|D| = 1: solve for D/c (c = 2^m, so exact) and map back [docs §3]
+        Ka = np.asarray(K, dtype=float)
+        if window is not None and not isinstance(window, Window):
+            try:
+                window = Window(*(float(x) for x in window))
+            except (TypeError, ValueError):
+                raise FlavomonInputError("window must be (re_min, re_max, im_min, im_max)") from None
+        ws = None if window is None else Window(*(x / c for x in window.as_tuple()))
+        r = find_modes(dist_s, Ka / c, Nv=Nv, window=ws, n_seed=n_seed, n_eig=n_eig, bands=bands, max_im_vp=max_im_vp)
+        return _scale_result(r, c, Ka)
     rs = compute_roots(dist, K, Nv=Nv, window=window, n_seed=n_seed, n_eig=n_eig, max_im_vp=max_im_vp)
     Kb = np.broadcast_to(rs.K[:, None], rs.Omega.shape)
     Z_R = np.full(rs.Omega.shape, np.nan)
@@ -171,4 +185,37 @@ def find_modes(
         D0=rs.dielectric.D0,
         D1=rs.dielectric.D1,
         Z_R=u(Z_R),
+    )
+
+
+def _scale_result(r: ModesResult, c: float, K: np.ndarray) -> ModesResult:
+    r"""The :class:`ModesResult` of ``c D`` from ``r`` (of D, on the grid ``K / c``)  [docs §3].
+
+    Omega, K, growth rates, Z, Z_R, D0, D1 and the window times c; X divided by c; group velocity and
+    the residual :math:`|\mathcal D|` unchanged.  ``K`` is the caller's grid (``c`` is a power of 2, so
+    it equals the scaled-back grid exactly).
+    """
+    def m(a: np.ndarray | None, f: float) -> np.ndarray | None:
+        return None if a is None else a * f
+
+    win = None if r.window is None else Window(*(x * c for x in r.window.as_tuple()))
+    with np.errstate(invalid="ignore"):  # NaN entries (no root) stay NaN
+        return _replace_scaled(r, c, K, win, m)
+
+
+def _replace_scaled(r: ModesResult, c: float, K: np.ndarray, win: Window | None, m: Any) -> ModesResult:
+    return replace(
+        r,
+        K=np.asarray(K, dtype=float).copy(),
+        Omega=r.Omega * c,
+        X=r.X / c,
+        Z=r.Z * c,
+        gamma_max=r.gamma_max * c,
+        K_at_gamma_max=r.K_at_gamma_max * c,
+        Omega_at_gamma_max=r.Omega_at_gamma_max * c,
+        bands=[scale_band(b, c) for b in r.bands],
+        window=win,
+        D0=r.D0 * c,
+        D1=r.D1 * c,
+        Z_R=m(r.Z_R, c),
     )

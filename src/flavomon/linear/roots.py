@@ -469,6 +469,13 @@ SEED_DK = 0.1
 """Largest seed spacing in K, in units of the rate scale :math:`A=\\int|D_v|dv`."""
 
 
+MAX_K_POINTS = 1_000_000
+"""Largest K grid of one root search: its results hold about :data:`BYTES_PER_K` bytes per K (branches x
+eight complex arrays), and the search takes ~1 ms per K and root (1e6 points: hours, ~1.3 GiB)."""
+
+BYTES_PER_K = 10 * 8 * 16
+
+
 def _validate_K(K: Any) -> np.ndarray:
     try:
         Ka = np.atleast_1d(np.asarray(K, dtype=float))
@@ -476,6 +483,11 @@ def _validate_K(K: Any) -> np.ndarray:
         raise FlavomonInputError("K must be a real number or array of real numbers") from None
     if Ka.ndim != 1 or Ka.size == 0:
         raise FlavomonInputError("K must be a non-empty 1-d array")
+    if Ka.size > MAX_K_POINTS:
+        raise FlavomonInputError(
+            f"K has {Ka.size} points: the root search would need about {Ka.size * BYTES_PER_K / 2**30:.3g} GiB "
+            f"and hours; use at most {MAX_K_POINTS} points"
+        )
     if not np.all(np.isfinite(Ka)):
         raise FlavomonInputError("K contains NaN or inf")
     if Ka.size > 1 and not (np.all(np.diff(Ka) > 0) or np.all(np.diff(Ka) < 0)):

@@ -17,6 +17,7 @@ from typing import Mapping
 import numpy as np
 import xarray as xr
 
+from ..io.files import check_figure_path, save_figure
 from ..report import SNAPSHOT_LEVEL, box_length, final_D, mean_power_tilde, time_power_reaches
 
 __all__ = ["plot_fig1"]
@@ -66,6 +67,9 @@ def plot_fig1(
     import matplotlib
 
     if path is not None:
+        # both files are checked before drawing (never a link, FIFO or device; a known format)
+        check_figure_path(path, what="path")
+        check_figure_path(Path(path).with_suffix(".pdf"), what="path")
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
@@ -159,6 +163,6 @@ def plot_fig1(
     fig.suptitle("QLT vs QKE ensemble in a periodic box (F2 Fig. 1)", fontsize=11, y=0.985)
     if path is not None:
         p = Path(path)
-        fig.savefig(p, dpi=dpi)
-        fig.savefig(p.with_suffix(".pdf"))
+        save_figure(fig, p, dpi=dpi)  # the one atomic figure writer
+        save_figure(fig, p.with_suffix(".pdf"))
     return fig

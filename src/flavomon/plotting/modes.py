@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..io.files import check_figure_path, save_figure
+
 __all__ = ["plot_modes", "KIND_STYLE"]
 
 KIND_STYLE = {
@@ -44,6 +46,8 @@ def plot_modes(ds: xr.Dataset, path: str | Path | None = None, ax: Any = None, *
 
     ``ax``: optional sequence of three Axes (Re Omega, Im Omega, Z_R); else a new figure.
     """
+    if path is not None:
+        check_figure_path(path, what="path")  # before drawing: never a link, FIFO or device; a known format
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -101,5 +105,5 @@ def plot_modes(ds: xr.Dataset, path: str | Path | None = None, ax: Any = None, *
     aR.set_title(title or f"modes of {ds.attrs.get('distribution', '')} ({ds.attrs.get('route', '')})", fontsize=9)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=130)
+        save_figure(fig, path, what="path", dpi=130)  # the one atomic figure writer
     return fig

@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 import xarray as xr
 
+from ..io.files import check_figure_path, save_figure
 from .modes import plot_modes
 
 __all__ = ["plot_modes_panels"]
@@ -44,6 +45,8 @@ def plot_modes_panels(datasets: Sequence[xr.Dataset], titles: Sequence[str], pat
     A diagram whose roots are all real (e.g. the thermal medium, F1 Fig. S5) shows Im Omega = 0
     on a fixed scale instead of magnified round-off.
     """
+    if path is not None:
+        check_figure_path(path, what="path")  # before drawing: never a link, FIFO or device; a known format
     import matplotlib.pyplot as plt
 
     n = len(datasets)
@@ -57,5 +60,5 @@ def plot_modes_panels(datasets: Sequence[xr.Dataset], titles: Sequence[str], pat
             axes[1, j].text(0.02, 0.9, f"all roots real (|Im Ω| < {REAL_ONLY_TOL:g})",
                             transform=axes[1, j].transAxes, fontsize=8)
     if path is not None:
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        save_figure(fig, path, what="path", dpi=dpi, bbox_inches="tight")  # the one atomic figure writer
     return fig

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from ..io.files import check_figure_path, save_figure
+
 __all__ = ["plot_predictors"]
 
 STYLE = {
@@ -41,6 +43,7 @@ def plot_predictors(cmp: xr.Dataset, path: str | os.PathLike, *, max_profiles: i
     pathlib.Path
         ``path``.
     """
+    check_figure_path(path, what="path")  # before drawing: never a link, FIFO or device; a known format
     import matplotlib
 
     matplotlib.use("Agg")
@@ -114,6 +117,6 @@ def plot_predictors(cmp: xr.Dataset, path: str | os.PathLike, *, max_profiles: i
         if j >= nprof - ncol:
             ax.set_xlabel("v", fontsize=8)
     out = Path(path)
-    fig.savefig(out, dpi=110)
+    save_figure(fig, out, what="path", dpi=110)  # the one atomic figure writer
     plt.close(fig)
     return out

@@ -20,6 +20,7 @@ import xarray as xr
 
 from ..errors import FlavomonInputError
 from ..io import read_dataset, to_dataset
+from ..io.files import check_figure_path, save_figure
 from .evolution import plot_overview
 from .modes import plot_modes
 
@@ -64,6 +65,8 @@ def plot(obj: Any, path: str | os.PathLike | None = None):
     FlavomonInputError
         If ``obj`` is not a flavomon result or file (no ``Omega_real``, nor ``D`` and ``power``).
     """
+    if path is not None:
+        check_figure_path(path, what="path")  # before drawing: never a link, FIFO or device; a known format
     ds = _as_dataset(obj)
     if "Omega_real" in ds:
         fig = plot_modes(ds)  # its own three panels: Re Omega, Im Omega, Re Z
@@ -72,5 +75,5 @@ def plot(obj: Any, path: str | os.PathLike | None = None):
     else:
         raise FlavomonInputError("plot: not a flavomon qke/qlt/modes dataset (no D/power or Omega variables)")
     if path is not None:
-        fig.savefig(path, dpi=DPI)
+        save_figure(fig, path, what="path", dpi=DPI)  # the one atomic figure writer
     return fig

@@ -15,9 +15,13 @@ composition (:mod:`flavomon.qke.steppers`).  Diagnostics are taken from Fourier 
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
+import multiprocessing.connection
 import os
 import signal
+import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -53,6 +57,9 @@ class QKEResult:
     power : (R, nt, n_modes) :math:`|\\psi_{0,K}|^2` per box mode (order of ``K``).
     pol : (R, nt, Nv) box average of :math:`D_v^2+|\\psi_v|^2`.
     D0 : (R, nt) box-averaged :math:`D_0`.
+    steps : time steps of the whole run, summed over realizations (a resumed run counts the steps
+        before the resume too: ``steps_per_out`` per output interval done); the steps computed by
+        this call are ``extra["steps_run"]``.
     status : "completed" or "interrupted".
     distribution : the SPEC of the distribution ("" when the run was given ``D_v`` values).
     """
@@ -98,9 +105,9 @@ class QKEResult:
 
     @property
     def cell_updates_per_s(self) -> float:
-        """Nz * Nv * steps / wall time (summed over realizations and workers)."""
+        """Nz * Nv * steps computed by this call / its wall time (summed over realizations and workers)."""
         c = self.config
-        return c.Nz * c.Nv * self.steps / max(self.wall_time, 1e-12)
+        return c.Nz * c.Nv * self.extra.get("steps_run", self.steps) / max(self.wall_time, 1e-12)
 
 
 def make_kernel(config: QKEConfig, D_v: np.ndarray):
@@ -135,7 +142,8 @@ def _run_one(
     spo = config.steps_per_out
     rec = store.load(r) if (store is not None and resume) else None
     if rec is not None and bool(rec["done"]):
-        return {k: rec[k] for k in ("D", "power", "pol", "D0")} | {"steps": 0, "wall": 0.0, "status": "completed"}
+        return {k: rec[k] for k in ("D", "power", "pol", "D0")} | {
+            "steps": config.n_out * spo, "steps_run": 0, "wall": 0.0, "status": "completed"}
     n_modes = int(seeded_modes(config.Nz).sum())
     if rec is not None:
         k0 = int(rec["k"])
@@ -154,22 +162,23 @@ def _run_one(
         if store is not None:
             store.save(r, {"k": k, "u": u_k, "D": Dt, "power": Pt, "pol": polt, "D0": D0t, "done": done})
 
-    steps = 0
     snaps: dict[int, np.ndarray] = {}
     last_ckpt = time.perf_counter()
     status = "completed"
-    k = k0
+    # (k, u_k): the last completed output boundary, replaced in ONE assignment, so a Ctrl-C at any
+    # bytecode saves a consistent pair (a resumed run then repeats exactly the same operations)
+    state = (k0, u)
     try:
         while True:
+            k, u = state
             d = kernel.diagnose(u)
             Dt[k], Pt[k], polt[k], D0t[k] = d["D_v"], d["power"], d["pol_v"], d["D0"]
             if k in snapshot_k:
                 snaps[k] = kernel.true_state(u)
             if k == config.n_out:
                 break
-            u = kernel.advance(u, spo)
-            steps += spo
-            k += 1
+            state = (k + 1, kernel.advance(u, spo))
+            k, u = state
             if report is not None:
                 report(r, k, spo)
             now = time.perf_counter()
@@ -181,12 +190,12 @@ def _run_one(
                 status = "interrupted"
                 break
     except KeyboardInterrupt:
-        # u is still the state at the last completed output boundary k
-        save(k, u, False)
+        save(*state, False)
         raise
     if status == "completed":
         save(k, u, True)
-    out = {"D": Dt, "power": Pt, "pol": polt, "D0": D0t, "steps": steps, "wall": time.perf_counter() - t_start, "status": status}
+    out = {"D": Dt, "power": Pt, "pol": polt, "D0": D0t, "steps": k * spo, "steps_run": (k - k0) * spo,
+           "wall": time.perf_counter() - t_start, "status": status}
     if snaps:
         ks = sorted(snaps)
         fields = np.stack([snaps[j] for j in ks])
@@ -223,11 +232,11 @@ def _assemble(config, results, reals, wall, status, dist) -> QKEResult:
         dt=config.dt_used,
         stepper=config.stepper,
         order=min(comp.order, 4),
-        steps=int(sum(res["steps"] for res in results)),
+        steps=int(sum(int(res["steps"]) for res in results)),
         wall_time=wall,
         dt_max=config.dt_max,
         status=status,
-        extra={"D0bar_initial": float(vg.w @ config.D_v)},
+        extra={"D0bar_initial": float(vg.w @ config.D_v), "steps_run": int(sum(int(res["steps_run"]) for res in results))},
         distribution=getattr(dist, "spec", ""),
     )
 
@@ -296,7 +305,14 @@ def _single_threaded_children():
                 os.environ[k] = val
 
 
+# ----------------------------------------------------------------------------------------------
+# child processes: they ignore stop signals (the parent coordinates the checkpoint) and die with
+# their parent (a parent killed by SIGKILL cannot tell them)
+# ----------------------------------------------------------------------------------------------
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_WATCHDOG_POLL_S = 0.5
+"""Seconds between two looks of a child's watchdog at its parent (the fallback of PR_SET_PDEATHSIG)."""
 
 
 def _ignore_stop_signals() -> None:
@@ -308,10 +324,20 @@ def _ignore_stop_signals() -> None:
 
 @contextmanager
 def _stop_signals_blocked():
-    """Block Ctrl-C / SIGTERM in this thread (inherited by processes spawned meanwhile); deliver after."""
+    """Block Ctrl-C / SIGTERM in this thread (inherited by processes spawned meanwhile); deliver after.
+
+    The multiprocessing resource tracker is started first: its start (at the first spawn) ends
+    with ``pthread_sigmask(SIG_UNBLOCK, (SIGINT, SIGTERM))`` in the spawning thread (CPython's
+    ``resource_tracker.ensure_running``), which would unblock the signals in the middle of this
+    block, so the workers spawned after it could be killed by a Ctrl-C while still importing (a
+    child traceback and a broken run).  Once it runs, ``ensure_running`` returns before that.
+    """
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
         yield
         return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         yield
@@ -319,10 +345,65 @@ def _stop_signals_blocked():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _worker_init() -> None:
-    # the parent decides (Ctrl-C, or SIGTERM through the CLI): it sets the stop event and every
-    # worker saves its realization at its next output boundary
+def _parent_gone(parent_pid: int) -> bool:
+    if os.name == "posix":
+        return os.getppid() != parent_pid  # re-parented to init or a subreaper
+    try:  # pragma: no cover - Windows: the parent's handle is signalled when it ends
+        return bool(multiprocessing.connection.wait([mp.parent_process().sentinel], timeout=0))
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Daemon thread body: end this process (as SIGKILL would) as soon as the parent is gone."""
+    parent = mp.parent_process()
+    sentinel = getattr(parent, "sentinel", None)  # the spawn pipe: readable (EOF) once the parent is gone
+    while True:
+        if sentinel is not None:
+            try:
+                fired = bool(multiprocessing.connection.wait([sentinel], timeout=_WATCHDOG_POLL_S))
+            except (OSError, ValueError):
+                fired, sentinel = False, None
+            if fired and not _parent_gone(parent_pid):
+                sentinel = None  # closed while the parent lives on: poll only
+        else:
+            time.sleep(_WATCHDOG_POLL_S)
+        if _parent_gone(parent_pid):
+            os._exit(1)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this (spawned) child end when its parent ends, even by SIGKILL.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``.  The kernel sends it when the *thread* that
+    spawned the child ends; :func:`run_qke` starts the queue manager and every pool worker from its
+    calling thread (``ProcessPoolExecutor.submit`` spawns the workers there, with the ``spawn``
+    method, and nothing re-spawns them later), and that thread waits in :func:`run_qke` until they
+    are all joined.  A parent that died before the ``prctl`` is caught by comparing
+    :func:`os.getppid` with ``parent_pid``.  Everywhere (and as a fallback): a daemon watchdog thread
+    that waits on the spawn pipe of the parent and polls :func:`os.getppid`.  The child then ends with
+    ``os._exit`` — as if killed; its checkpoints are atomic files, so the last one stays valid.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl: the watchdog remains
+            pass
+    if _parent_gone(parent_pid):
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="flavomon-parent-watchdog", daemon=True).start()
+
+
+def _child_init(parent_pid: int) -> None:
+    """Initializer of the queue manager and of every pool worker.
+
+    The parent decides (Ctrl-C, or SIGTERM through the CLI): it sets the stop event and every worker
+    saves its realization at its next output boundary; so the children ignore stop signals, which
+    reach the whole process group from a terminal or a batch system.  And they die with the parent.
+    """
     _ignore_stop_signals()
+    _die_with_parent(parent_pid)
 
 
 def _pool_task(D_v, config, r, store, ckpt_every, resume, queue, stop, psi0_K):
@@ -333,6 +414,118 @@ def _pool_task(D_v, config, r, store, ckpt_every, resume, queue, stop, psi0_K):
         D_v, config, r, psi0_K=psi0_K, store=store, ckpt_every=ckpt_every, resume=resume,
         report=report, should_stop=stop.is_set,
     )
+
+
+@contextmanager
+def _stop_requests():
+    """While the pool runs, record SIGINT / SIGTERM instead of acting on them; act on them after.
+
+    Yields an Event that is set when one arrives.  The driver then asks the workers to stop at
+    their next output boundary and waits for their checkpoints; on leaving, the handler that was
+    installed before is run for the first signal received (Python's default turns SIGINT into
+    KeyboardInterrupt, the CLI turns SIGTERM into ``Terminated``; SIG_DFL ends the process).  Thus
+    no KeyboardInterrupt strikes the parent inside a call to the queue manager or the pool (which
+    would leave a half-read reply, a broken pool and tracebacks) and a second Ctrl-C while the
+    workers save changes nothing.  Outside the main thread (where Python does not run signal
+    handlers) this does nothing.
+    """
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    received: list[int] = []
+
+    def handler(signum, frame):  # noqa: ARG001
+        received.append(signum)
+        flag.set()
+
+    old: dict[int, Any] = {}
+    for s in _STOP_SIGNALS:
+        prev = signal.getsignal(s)
+        if prev is None or prev == signal.SIG_IGN:  # ignored (nohup, a background job) or not Python's: leave it
+            continue
+        old[s] = prev
+        signal.signal(s, handler)
+    try:
+        yield flag
+    finally:
+        for s, prev in old.items():
+            signal.signal(s, prev)
+    if received:
+        s = received[0]
+        prev = old[s]
+        if callable(prev):
+            prev(s, None)
+        else:  # SIG_DFL
+            signal.raise_signal(s)
+
+
+def _stop_manager(manager: SyncManager) -> None:
+    if hasattr(manager, "shutdown"):  # set by start()
+        manager.shutdown()
+        return
+    proc = getattr(manager, "_process", None)  # start() did not finish
+    if proc is not None and proc.is_alive():
+        proc.kill()
+        proc.join(5)
+
+
+def _run_pool(D_v, config, workers, store, checkpoint_every, resume, psi0_K, note) -> dict[int, dict]:
+    """The realizations on ``workers`` spawned processes; ``note(r, k, spo)`` after each output."""
+    ctx = mp.get_context("spawn")
+    me = os.getpid()
+    results: dict[int, dict] = {}
+    # Ctrl-C / SIGTERM reach every process of the group (a terminal, a batch system).  The queue
+    # manager and the workers ignore them (the parent sets the stop event and every worker saves
+    # at its next output boundary); they are started with the signals blocked, so a signal that
+    # arrives while they are still importing cannot kill them before they ignore it.
+    with _stop_requests() as stop_requested:
+        manager = SyncManager(ctx=ctx)
+        try:
+            with _single_threaded_children(), _stop_signals_blocked():
+                manager.start(initializer=_child_init, initargs=(me,))
+            queue, stop = manager.Queue(), manager.Event()
+            ex = None
+            futs: set = set()
+            try:
+                if not stop_requested.is_set():
+                    with _single_threaded_children(), _stop_signals_blocked():
+                        ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_child_init,
+                                                 initargs=(me,))
+                        futs = {
+                            ex.submit(_pool_task, D_v, config, r, store, checkpoint_every, resume, queue, stop, psi0_K)
+                            for r in range(config.realizations)
+                        }
+                pending = set(futs)
+                stopping = False
+                while pending:
+                    if stop_requested.is_set() and not stopping:
+                        stop.set()
+                        for f in futs:
+                            f.cancel()
+                        stopping = True
+                    finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    while not queue.empty():
+                        note(*queue.get_nowait())
+                    for f in finished:
+                        if not f.cancelled():
+                            r, res = f.result()
+                            results[r] = res
+            except BaseException:
+                # a realization failed (or, outside the main thread, KeyboardInterrupt): the others
+                # save at their next output boundary instead of running to the end
+                stop.set()
+                for f in futs:
+                    f.cancel()
+                raise
+            finally:
+                if ex is not None:
+                    ex.shutdown(wait=True, cancel_futures=True)
+            while not queue.empty():
+                note(*queue.get_nowait())
+        finally:
+            _stop_manager(manager)
+    return results
 
 
 def run_qke(
@@ -376,10 +569,13 @@ def run_qke(
 
     Notes
     -----
-    On KeyboardInterrupt every running realization saves its state at its last output boundary
-    and the interrupt is re-raised.  Workers are started with the ``spawn`` method (safe with
-    threads and JAX): a script that calls this with ``workers > 1`` needs the usual
-    ``if __name__ == "__main__":`` guard.
+    On Ctrl-C (and SIGTERM, where a handler for it is installed, as the CLI does) every running
+    realization saves its state at its last output boundary and then the interrupt is raised
+    (KeyboardInterrupt, or what the SIGTERM handler raises).  Workers are started with the ``spawn``
+    method (safe with threads and JAX): a script that calls this with ``workers > 1`` needs the usual
+    ``if __name__ == "__main__":`` guard.  The worker processes and the queue manager ignore
+    SIGINT/SIGTERM (the parent coordinates the checkpoint) and end by themselves when the parent
+    process ends, even by SIGKILL (:func:`_die_with_parent`).
     """
     dist = _parse(dist)
     config = (config or QKEConfig()).resolve(dist)
@@ -422,46 +618,7 @@ def run_qke(
                 D_v, config, r, psi0_K=psi0_K, store=store, ckpt_every=checkpoint_every, resume=resume, report=note,
             )
     else:
-        ctx = mp.get_context("spawn")
-        # Ctrl-C / SIGTERM reach every process of the group (a terminal, a batch system).  The queue
-        # manager and the workers ignore them (the parent sets the stop event and every worker saves
-        # at its next output boundary); they are started with the signals blocked, so a signal that
-        # arrives while they are still importing cannot kill them before they ignore it.
-        manager = SyncManager(ctx=ctx)
-        try:
-            with _single_threaded_children(), _stop_signals_blocked():
-                manager.start(initializer=_ignore_stop_signals)
-            queue, stop = manager.Queue(), manager.Event()
-            ex = None
-            futs: set = set()
-            try:
-                with _single_threaded_children(), _stop_signals_blocked():
-                    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
-                    futs = {
-                        ex.submit(_pool_task, D_v, config, r, store, checkpoint_every, resume, queue, stop, psi0_K)
-                        for r in range(R)
-                    }
-                pending = set(futs)
-                while pending:
-                    finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    while not queue.empty():
-                        note(*queue.get_nowait())
-                    for f in finished:
-                        r, res = f.result()
-                        results[r] = res
-            except KeyboardInterrupt:
-                stop.set()
-                for f in futs:
-                    f.cancel()
-                raise
-            finally:
-                if ex is not None:
-                    ex.shutdown(wait=True, cancel_futures=True)
-            while not queue.empty():
-                note(*queue.get_nowait())
-        finally:
-            if hasattr(manager, "shutdown"):  # set by start(); absent if interrupted while starting
-                manager.shutdown()
+        results = _run_pool(D_v, config, workers, store, checkpoint_every, resume, psi0_K, note)
     if any(res["status"] != "completed" for res in results.values()):
         status = "interrupted"
     reals = sorted(results)

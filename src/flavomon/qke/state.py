@@ -51,6 +51,9 @@ __all__ = [
     "seed_state",
     "seeded_modes",
     "stability_limit",
+    "check_feasible",
+    "memory_estimate",
+    "MAX_STEPS",
 ]
 
 DT_AUTO = {"bm4": 0.5, "strang": 0.1}
@@ -207,8 +210,10 @@ class QKEConfig:
         Raises
         ------
         FlavomonInputError
-            ``D(v)`` not finite on the nodes, or the step above the stability limit of the
-            stepper's local RK4 sub-step (:func:`stability_limit`).
+            ``D(v)`` not finite on the nodes, a run that cannot finish or fit (more than
+            :data:`MAX_STEPS` steps per realization, or more memory than the machine has:
+            :func:`check_feasible`), or the step above the stability limit of the stepper's local RK4
+            sub-step (:func:`stability_limit`).
         """
         D_v = D_on_grid(dist, self)
         base = self
@@ -219,6 +224,7 @@ class QKEConfig:
         if not np.all(np.isfinite(D_v)):
             raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
         cfg = base.with_auto_dt(D_v)
+        check_feasible(cfg, D_v)  # steps and memory, before anything is computed or written
         dt_max = stability_limit(D_v, cfg)
         if cfg.dt_used > dt_max:
             what = "automatic dt" if base.dt is None else "dt"
@@ -293,6 +299,77 @@ class QKEConfig:
         d = self.as_dict()
         d.pop("backend")
         return d
+
+
+MAX_STEPS = 10**8
+"""Most time steps one realization may take (about a day at 1 ms a step, the cost of a small box)."""
+
+KERNEL_BYTES_PER_CELL = 64 * 8
+"""Peak working memory of one worker per (v, z) cell: about 60 float64 numbers (measured 58 for NumPy,
+78 for JAX with Nv = 100, Nz = 40000: phases of every sub-step, FFT buffers, RK4 stages)."""
+
+
+def _memory() -> tuple[int, int] | None:
+    """``(total, available)`` bytes of this machine's memory (psutil), or None without psutil.
+
+    Runs are refused when they need more than the *total*: the available memory changes from moment
+    to moment (other jobs), so it is reported but not used to refuse."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with dask[distributed]
+        return None
+    vm = psutil.virtual_memory()
+    return int(vm.total), int(vm.available)
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.3g} GiB"
+
+
+def memory_estimate(config: QKEConfig) -> int:
+    """Bytes a run of ``config`` needs at least: one worker's kernel plus the records of every realization.
+
+    Records: ``D``, ``pol`` (Nv), ``power`` (Nz) and ``D0`` per output time and realization, twice
+    (the per-realization arrays and the stacked result).
+    """
+    kernel = KERNEL_BYTES_PER_CELL * config.Nv * config.Nz
+    records = 2 * 8 * config.realizations * (config.n_out + 1) * (2 * config.Nv + config.Nz + 1)
+    return int(kernel + records)
+
+
+def check_feasible(config: QKEConfig, D_v: np.ndarray) -> None:
+    r"""Refuse a run that cannot finish (steps) or cannot fit (memory), with the estimate  [docs §1-§3].
+
+    Under D -> cD the QKE maps onto itself with t -> t/c, so a distribution with a large rate scale
+    :math:`A=\int|D|dv` needs a step ~1/A (:meth:`QKEConfig.with_auto_dt`) and a ``t_end`` in units of 1/A.
+
+    Raises
+    ------
+    FlavomonInputError
+        More than :data:`MAX_STEPS` steps per realization, or more memory than the machine has.
+    """
+    steps = config.n_out * (config.dt_out / config.dt)  # float: may be astronomically large
+    if not steps <= MAX_STEPS:
+        A = rate_scale(D_v, config.vgrid().w)
+        hint = ""
+        if A > A_REF:
+            t_fit = config.t_end * A_REF / A
+            hint = (f"; the distribution's rate scale int|D|dv = {A:.3g} means its times are in units of "
+                    f"1/({A:.3g} mu): use t_end ~ {t_fit:.3g} (and dt_out, L scaled alike)")
+        else:
+            hint = "; use a larger dt or a shorter t_end"
+        raise FlavomonInputError(
+            f"t_end={config.t_end:g} needs {steps:.3g} steps of dt={config.dt:.3g} per realization "
+            f"(at most {MAX_STEPS:.0e}){hint}"
+        )
+    need = memory_estimate(config)
+    mem = _memory()
+    if mem is not None and need > mem[0]:
+        raise FlavomonInputError(
+            f"Nv={config.Nv}, Nz={config.Nz}, {config.realizations} realization(s) x {config.n_out + 1} outputs "
+            f"need about {_gib(need)} of memory but this machine has {_gib(mem[0])} ({_gib(mem[1])} available); "
+            f"use a smaller Nz/Nv, fewer realizations or a larger dt_out"
+        )
 
 
 def stability_limit(D_v: np.ndarray, config: QKEConfig) -> float:

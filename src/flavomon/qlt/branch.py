@@ -33,6 +33,7 @@ import numpy as np
 from ..distributions import Distribution
 from ..errors import FlavomonInputError
 from ..grids import gauss_legendre
+from ..linear import unstable_bands
 from ..linear.discrete import GridState
 from .roots import find_unstable_roots
 
@@ -317,7 +318,8 @@ class ResonantSelection:
 
 
 def genuine_resonances(
-    br: ResonantBranch, roots: dict[int, list[complex]], K_grid: np.ndarray, D0: float, D1: float
+    br: ResonantBranch, roots: dict[int, list[complex]], K_grid: np.ndarray, D0: float, D1: float,
+    bands: list[tuple[float, float]] | None = None,
 ) -> np.ndarray:
     r"""Mask of the resonances that have a true unstable root of the dispersion relation nearby.
 
@@ -341,6 +343,12 @@ def genuine_resonances(
         The K grid.
     D0, D1 : float
         Moments of the distribution on the grid (:math:`\omega=\Omega+D_0`, :math:`k=K+D_1`).
+    bands : list of (K_lo, K_hi), optional
+        The continuum unstable bands (:func:`flavomon.linear.unstable_bands`).  The discrete grid
+        does not resolve the slow growth next to a resonant band edge (docs §5), so a pair whose
+        :math:`K_b` lies inside a continuum band (within two grid spacings) but where the grid has no
+        unstable root within the K tolerance counts as genuine: its true unstable root is the
+        unresolved edge tail of that band.
 
     Returns
     -------
@@ -349,16 +357,20 @@ def genuine_resonances(
     items = [(i, z) for i, zs in roots.items() for z in zs]
     if not items or br.j.size == 0:
         return np.zeros(br.j.size, bool)
+    dK = float(np.max(np.abs(np.diff(K_grid)))) if K_grid.size > 1 else np.inf
+    in_band = np.zeros(br.j.size, bool)
+    for lo, hi in bands or ():
+        in_band |= (br.K >= lo - 2 * dK) & (br.K <= hi + 2 * dK)
     Kr = np.array([K_grid[i] for i, _ in items])
     z = np.array([z for _, z in items], dtype=complex)
     kr = Kr + D1
     with np.errstate(divide="ignore", invalid="ignore"):
         vph = (z.real + D0) / kr
         width = z.imag / np.abs(kr)
-    dK = float(np.max(np.abs(np.diff(K_grid)))) if K_grid.size > 1 else np.inf
     near_K = np.abs(Kr[None, :] - br.K[:, None]) <= 2 * dK + _EDGE_DK
     near_v = np.abs(vph[None, :] - br.v[:, None]) <= 2 * width[None, :] + _VPH_TOL
-    return np.any(near_K & near_v, axis=1)
+    unresolved_tail = in_band & ~np.any(near_K, axis=1)
+    return np.any(near_K & near_v, axis=1) | unresolved_tail
 
 
 def growing_resonances(
@@ -465,7 +477,8 @@ def growing_resonances(
             j += step
     br = resonant_branch(dist, v, k_min=k_min, k_max=k_max, psi_profile=psi_profile, w_nodes=w)
     growing = br.A * D_v[br.j] > 0
-    genuine = genuine_resonances(br, rd, K_grid, gs.D0, gs.D1)
+    bands = [(b.K_lo, b.K_hi) for b in unstable_bands(dist)]
+    genuine = genuine_resonances(br, rd, K_grid, gs.D0, gs.D1, bands)
     sel = growing & genuine & flipped[br.j]
     info = {
         "n_real_pairs": int(br.j.size),

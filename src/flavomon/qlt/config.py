@@ -17,7 +17,7 @@ from .._validate import as_int as _int, as_number as _num, as_nv
 from ..errors import FlavomonInputError
 from ..grids import VelocityGrid
 
-__all__ = ["QLTConfig", "QLTResult", "POWER_NORMALIZATION", "profile_weights", "output_times"]
+__all__ = ["QLTConfig", "QLTResult", "POWER_NORMALIZATION", "profile_weights", "output_times", "check_dt_out"]
 
 POWER_NORMALIZATION = (
     "power(t, K) = |psi_{0,K}|^2 per box mode of a periodic box of length L (box modes spaced 2 pi/L), "
@@ -38,7 +38,8 @@ class QLTConfig:
         The K grid: ``n_K`` points equally spaced in *shifted* k in [k_min, k_max], with
         ``K = k - D1(0)`` held fixed (F2: 600 points, [-2, 2]).
     t_end, dt_out : float
-        End time and output interval.
+        End time and output interval; ``dt_out`` must divide ``t_end`` (the last output is ``t_end``,
+        the rule of the QKE too; :func:`check_dt_out`).
     seed_power : float
         :math:`|\\psi_{0,K}(0)|^2` per box mode of the QKE seed (F2: 1e-13); must be > 0.
     L : float
@@ -101,6 +102,7 @@ class QLTConfig:
             raise FlavomonInputError(f"dt_out={self.dt_out!r} is larger than t_end={self.t_end!r}")
         if float(self.t_end) / dto > 1e6:
             raise FlavomonInputError(f"t_end/dt_out = {float(self.t_end) / dto:g} output times is too many (max 1e6)")
+        check_dt_out(float(self.t_end), dto)
         _num("rtol", self.rtol, positive=True)
         _num("atol", self.atol, positive=True)
         _num("gamma_stop", self.gamma_stop, positive=True)
@@ -119,6 +121,24 @@ class QLTConfig:
             object.__setattr__(self, "psi_profile", prof)
         if not isinstance(self.resonant, (bool, np.bool_)):
             raise FlavomonInputError(f"resonant must be True or False, got {self.resonant!r}")
+        need, mem = self.memory_estimate(), _memory()
+        if mem is not None and need > mem[0]:
+            raise FlavomonInputError(
+                f"n_K={self.n_K}, Nv={self.Nv} and {self.n_out + 1} output times need about {need / 2**30:.3g} GiB "
+                f"of memory but this machine has {mem[0] / 2**30:.3g} GiB ({mem[1] / 2**30:.3g} GiB available); "
+                f"use a smaller n_K or Nv, or a larger dt_out"
+            )
+
+    @property
+    def n_out(self) -> int:
+        """Number of output intervals: outputs at t = 0, dt_out, ..., t_end (``t_end / dt_out``)."""
+        return int(round(float(self.t_end) / float(self.dt_out)))
+
+    def memory_estimate(self) -> int:
+        """Bytes a run needs at least: the (t, K) outputs (power, P, gamma, Omega_R) and the
+        per-step (K, v) work arrays of the roots (about 16 complex numbers per K and node)."""
+        nt = self.n_out + 1
+        return int(8 * nt * (4 * self.n_K + self.Nv) + 16 * 16 * self.n_K * self.Nv)
 
     @property
     def dk(self) -> float:
@@ -210,6 +230,34 @@ class QLTResult:
 
 
 # ----------------------------------------------------------------------------------------
+def _memory() -> tuple[int, int] | None:
+    """``(total, available)`` bytes of this machine's memory (psutil), or None without psutil.
+
+    Runs are refused when they need more than the *total*: the available memory changes from moment
+    to moment (other jobs), so it is reported but not used to refuse."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with dask[distributed]
+        return None
+    vm = psutil.virtual_memory()
+    return int(vm.total), int(vm.available)
+
+
+def check_dt_out(t_end: float, dt_out: float) -> None:
+    """Refuse a ``dt_out`` that does not divide ``t_end``: the last output must be ``t_end`` itself.
+
+    The rule of the QKE too (:class:`flavomon.qke.QKEConfig`); ``t_end = 500, dt_out = 3`` would
+    otherwise end at t = 498.  Tolerance: 1e-9 relative to the number of intervals (round-off of
+    decimal inputs such as 0.1).
+    """
+    n = t_end / dt_out
+    if abs(n - round(n)) > 1e-9 * max(1.0, n) or round(n) < 1:
+        raise FlavomonInputError(
+            f"t_end={t_end:g} must be a positive multiple of dt_out={dt_out:g} (the last output is t_end; "
+            f"e.g. dt_out={t_end / max(1, round(n)):g})"
+        )
+
+
 def profile_weights(psi_profile: Callable[[np.ndarray], Any] | tuple[float, ...] | None, grid: VelocityGrid) -> np.ndarray:
     r"""Seed profile weights ``w_j p_j`` with :math:`\sum_jw_jp_j=1`  [F2 eq. 24, docs §3].
 
@@ -244,4 +292,6 @@ def profile_weights(psi_profile: Callable[[np.ndarray], Any] | tuple[float, ...]
 def output_times(config: QLTConfig) -> np.ndarray:
     """Output times ``0, dt_out, 2 dt_out, ... <= t_end`` of a run."""
     t_out = np.arange(0.0, float(config.t_end) + 0.5 * float(config.dt_out), float(config.dt_out))
-    return t_out[t_out <= float(config.t_end) * (1 + 1e-12)]
+    t_out = t_out[t_out <= float(config.t_end) * (1 + 1e-12)]
+    t_out[-1] = float(config.t_end)  # dt_out divides t_end (check_dt_out): the last output is t_end exactly
+    return t_out

@@ -43,6 +43,7 @@ from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError
 from ..grids import VelocityGrid
 from .branch import ResonantBranch, growing_resonances
+from .config import check_dt_out
 
 __all__ = ["KineticResult", "run_kinetic"]
 
@@ -131,6 +132,7 @@ def run_kinetic(
         raise FlavomonInputError(f"seed power must be positive, got {seed_power!r}")
     if not (np.isfinite(t_end) and t_end > 0 and np.isfinite(dt_out) and 0 < dt_out <= t_end):
         raise FlavomonInputError(f"need 0 < dt_out <= t_end, got t_end={t_end!r}, dt_out={dt_out!r}")
+    check_dt_out(float(t_end), float(dt_out))
     dist = from_spec(dist)
     grid = VelocityGrid(Nv)
     v, w = grid.v, grid.w
@@ -148,6 +150,7 @@ def run_kinetic(
         raise FlavomonInputError("spontaneous source S(v) must be finite and non-negative")
     t_out = np.arange(0.0, t_end + 0.5 * dt_out, dt_out)
     t_out = t_out[t_out <= t_end * (1 + 1e-12)]
+    t_out[-1] = t_end  # dt_out divides t_end (check_dt_out): the last output is t_end exactly
     if br.j.size == 0:
         D = np.repeat(D_ini[None], t_out.size, 0)
         z = np.zeros(t_out.size)

@@ -9,7 +9,7 @@ Public API
 * :func:`load_config`, :func:`parse_config` -> :class:`SweepConfig` (validated; ``.points``,
   each a :class:`SweepPoint` of a :class:`DistributionPoint` and a method)
 * :func:`run_sweep` -> :class:`SweepResult` (writes DIR/points/<id>.nc, DIR/sweep.nc, DIR/runs.jsonl);
-  :func:`execute_point` runs one point (what a Dask worker does)
+  :func:`execute_point` runs one point (what a Dask worker does); :func:`dashboard_url`
 * :func:`combine_points`, :func:`by_parameter` (re-index sweep.nc by a family parameter)
 * :data:`METHODS`, :func:`register_method`, :class:`Method`, :class:`MethodOutput` (the method registry)
 
@@ -20,7 +20,14 @@ once under the new ids.
 """
 
 from .config import DistributionPoint, SweepConfig, SweepPoint, load_config, parse_config
-from .engine import SweepResult, by_parameter, combine_points, execute_point, run_sweep
+from .engine import (
+    SweepResult,
+    by_parameter,
+    combine_points,
+    dashboard_url,
+    execute_point,
+    run_sweep,
+)
 from .methods import METHODS, Method, MethodOutput, register_method
 
 __all__ = [
@@ -33,6 +40,7 @@ __all__ = [
     "SweepResult",
     "by_parameter",
     "combine_points",
+    "dashboard_url",
     "execute_point",
     "load_config",
     "parse_config",

@@ -33,6 +33,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ SWEEP_DEFAULTS: dict[str, Any] = {
 }
 _TABLE_SUFFIXES = (".csv", ".npz")
 _MAX_POINTS = 100_000  # a typo like num = 1e9 should fail loudly, not hang the client
+_MAX_CONFIG_BYTES = 1_000_000  # a real sweep config is a few kB; a large file is the wrong file
 
 
 @dataclass(frozen=True)
@@ -148,19 +150,46 @@ class SweepConfig:
 
 # ----------------------------------------------------------------------------------------
 def load_config(path: str | Path) -> SweepConfig:
-    """Read and validate a sweep TOML file; relative table paths are relative to the file."""
+    """Read and validate a sweep TOML file; relative table paths are relative to the file.
+
+    The file must be a regular file (not a FIFO or a device, which could block or never end) of
+    at most 1 MB of UTF-8 text (an optional byte-order mark is dropped); anything else, and any
+    TOML syntax error, is a one-line :class:`~flavomon.errors.FlavomonInputError`.
+    """
     p = Path(path)
-    if not p.exists():
-        raise FlavomonInputError(f"sweep config {p} does not exist")
-    if p.is_dir():
-        raise FlavomonInputError(f"sweep config {p} is a directory, expected a .toml file")
     try:
-        with p.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise FlavomonInputError(f"sweep config {p} is not valid TOML: {e}") from None
+        st = p.stat()
+    except FileNotFoundError:
+        raise FlavomonInputError(f"sweep config {p} does not exist") from None
     except OSError as e:
         raise FlavomonInputError(f"cannot read sweep config {p}: {e.strerror or e}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise FlavomonInputError(f"sweep config {p} is a directory, expected a .toml file")
+    if not stat.S_ISREG(st.st_mode):
+        raise FlavomonInputError(f"sweep config {p} is not a regular file (a FIFO, socket or device); "
+                                 "give a .toml text file")
+    if st.st_size > _MAX_CONFIG_BYTES:
+        raise FlavomonInputError(f"sweep config {p} is {st.st_size} bytes, more than a sweep config's "
+                                 f"{_MAX_CONFIG_BYTES} (is it the right file?)")
+    try:
+        with p.open("rb") as fh:
+            data = fh.read(_MAX_CONFIG_BYTES + 1)
+    except OSError as e:
+        raise FlavomonInputError(f"cannot read sweep config {p}: {e.strerror or e}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise FlavomonInputError(
+            f"sweep config {p} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            "a sweep config is a TOML text file (see docs/sweep.md)"
+        ) from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise FlavomonInputError(f"sweep config {p} is not valid TOML: {e}") from None
+    except RecursionError:
+        raise FlavomonInputError(f"sweep config {p} is not a sweep config: arrays or tables nested too deeply") from None
     return parse_config(raw, base_dir=p.parent, source=str(p))
 
 

@@ -43,7 +43,7 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 import xarray as xr
@@ -58,7 +58,7 @@ from ..workflows._outdir import prepare_output_folder
 from .config import DistributionPoint, SweepConfig, SweepPoint, load_config
 from .methods import METHODS
 
-__all__ = ["SweepResult", "run_sweep", "execute_point", "combine_points", "by_parameter", "point_dataset", "POINTS_DIR"]
+__all__ = ["SweepResult", "run_sweep", "dashboard_url", "max_local_workers", "execute_point", "combine_points", "by_parameter", "point_dataset", "POINTS_DIR"]
 
 POINTS_DIR = "points"
 _PRIORITY = {"qke": 10}  # long tasks first (longest-processing-time-first load balance)
@@ -309,41 +309,276 @@ def by_parameter(ds: xr.Dataset, *, method: str, param: str, family: str | None 
 # ----------------------------------------------------------------------------------------
 # client side: Dask
 # ----------------------------------------------------------------------------------------
+#: The only HTTP routes a cluster serves when no dashboard is asked for (the scheduler and the
+#: workers always run an HTTP server; ``health`` reveals nothing but "ok").
+_HEALTH_ONLY = ["distributed.http.health"]
+_CLOSE_TIMEOUT_S = 20  # bound on closing the client / the LocalCluster, also after a Ctrl-C
+
+
+def max_local_workers() -> int:
+    """The largest LocalCluster accepted: 4 processes per CPU of this machine (a typo guard)."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def _local_security() -> Any:
+    """Security of the default LocalCluster: TLS with a throw-away certificate (``Security.temporary``).
+
+    The certificate exists only in this client's memory (and in the worker processes it
+    starts), so no other process, even of the same user on this machine, can connect to the
+    scheduler, the nannies or the workers and run code there (``run_on_scheduler``).  Without
+    the optional package ``cryptography`` the cluster is plain TCP, still on 127.0.0.1 only.
+    """
+    from distributed.security import Security
+
+    try:
+        return Security.temporary()
+    except ImportError:
+        return None
+
+
 @contextlib.contextmanager
-def _connect(scheduler: str | None, n_workers: int) -> Iterator[Any]:
-    from dask.distributed import Client, LocalCluster
+def _child_processes_ignore_sigint() -> Iterator[None]:
+    """Block SIGINT in this thread while the LocalCluster starts its event loop and workers.
+
+    A terminal's Ctrl-C goes to the whole foreground process group: the worker processes would
+    each die with a KeyboardInterrupt traceback while the client shuts them down anyway.  The
+    signal mask is inherited by threads created meanwhile (Dask's event-loop thread, which
+    spawns the workers, also the ones it restarts later) and by the processes they start, so
+    the workers never see a Ctrl-C; the worker preload :mod:`flavomon.sweep._worker_init` also
+    ignores it.  The client itself is still interrupted at once (the signal goes to one of its
+    threads that does not block it, and Python runs the handler in the main thread).
+
+    multiprocessing's resource tracker is started first, here: starting it later from the
+    event-loop thread would *unblock* SIGINT in that thread (``resource_tracker.ensure_running``
+    blocks and then unblocks the signals around its spawn).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    with contextlib.suppress(Exception):  # only an optimisation of the signal handling
+        resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def _connect(scheduler: str | None, n_workers: int, *, dashboard: bool = False,
+             security: Any = None) -> Iterator[Any]:
+    """A Dask client: on ``scheduler``, or on a new LocalCluster bound to 127.0.0.1.
+
+    The LocalCluster (scheduler, nannies, workers, their HTTP servers) listens on the loopback
+    interface only, with TLS between its processes when ``security`` is None and
+    ``cryptography`` is installed (:func:`_local_security`); ``security=False`` asks for plain
+    TCP.  Its HTTP servers answer only the health check unless ``dashboard`` is true (the
+    dashboard then is on ``http://127.0.0.1:<free port>/status``).
+    """
+    import logging
+
+    import dask
+    from distributed import Client, LocalCluster
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError, ValueError) as e:
-            raise FlavomonInputError(f"cannot connect to the Dask scheduler at {scheduler}: {e}") from None
+            client = Client(scheduler, timeout="20s", security=security or None)
+        except Exception as e:  # noqa: BLE001 - any failure to connect is the user's address/TLS setup
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            hint = (" (a tls:// scheduler needs its certificates: see docs/sweep.md, 'Network and security')"
+                    if scheduler.startswith("tls://") else "")
+            raise FlavomonInputError(f"cannot connect to the Dask scheduler at {scheduler}: {msg}{hint}") from None
         try:
             yield client
         finally:
-            client.close()
+            _quietly(client.close, timeout=_CLOSE_TIMEOUT_S)
         return
-    import logging
 
-    cluster = LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",  # a free port: the scheduler always serves HTTP (health routes)
-        silence_logs=logging.ERROR,
-    )
+    sec = _local_security() if security is None else (security or None)
+    routes: dict[str, Any] = {} if dashboard else {
+        "distributed.scheduler.http.routes": _HEALTH_ONLY,
+        "distributed.worker.http.routes": _HEALTH_ONLY,
+    }
+    cluster = None
     try:
-        client = Client(cluster)
+        with dask.config.set(routes), _child_processes_ignore_sigint():
+            try:
+                cluster = LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",  # scheduler, nannies and workers: loopback only
+                    scheduler_port=0,
+                    # the scheduler always runs an HTTP server: on loopback, a free port, and
+                    # the dashboard pages only when asked
+                    dashboard_address="127.0.0.1:0",
+                    scheduler_kwargs={"dashboard": bool(dashboard)},
+                    worker_dashboard_address=None,  # the workers' HTTP servers bind to their host
+                    security=sec,
+                    preload=["flavomon.sweep._worker_init"],
+                    # Dask's own log lines would be noise on the CLI's stderr (e.g. a heartbeat that
+                    # races the shutdown); a point's failure is recorded in its .error.json
+                    silence_logs=logging.CRITICAL,
+                )
+            except Exception as e:  # noqa: BLE001 - e.g. no free port, cannot spawn processes
+                msg = str(e).splitlines()[0] if str(e) else ""
+                raise FlavomonInputError(
+                    f"cannot start a Dask LocalCluster of {n_workers} workers on 127.0.0.1: "
+                    f"{type(e).__name__}: {msg}"
+                ) from None
+        client = Client(cluster, security=sec)
         try:
             yield client
         finally:
-            client.close()
+            _quietly(client.close, timeout=_CLOSE_TIMEOUT_S)
     finally:
-        cluster.close()
+        if cluster is not None:
+            _quietly(cluster.close, timeout=_CLOSE_TIMEOUT_S)
+
+
+def _quietly(close: Callable[..., Any], **kw: Any) -> None:
+    """Close a Dask client/cluster; a failure or time-out of the shutdown itself is not the sweep's.
+
+    Every finished point is on disk before this runs, so a shutdown that times out (workers
+    being restarted after a signal, a scheduler that went away) must neither hide the sweep's
+    result nor turn a successful sweep into an error.  Leftover processes die with the client
+    (Dask's parent-alive pipe).
+    """
+    try:
+        close(**kw)
+    except Exception:  # noqa: BLE001 - see above
+        pass
+
+
+@contextlib.contextmanager
+def _deferred_signals() -> Iterator[Any]:
+    """``with guard():`` blocks during which SIGINT/SIGTERM wait until the block is done.
+
+    Used around storing a finished point, so a Ctrl-C never discards a result that has already
+    arrived.  Outside such a block the previous handlers act at once (KeyboardInterrupt, or the
+    CLI's SIGTERM handler).  Main thread only; elsewhere a no-op.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield contextlib.nullcontext
+        return
+    state = {"holding": False, "pending": None}
+    sigs = [signal.SIGINT, signal.SIGTERM]
+    previous = {s: signal.getsignal(s) for s in sigs}
+
+    def deliver(signum: int, frame: Any) -> None:
+        prev = previous[signum]
+        if callable(prev):
+            prev(signum, frame)
+        elif prev == signal.SIG_DFL and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        elif prev == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+    def handler(signum: int, frame: Any) -> None:
+        if state["holding"]:
+            state["pending"] = state["pending"] or (signum, frame)
+        else:
+            deliver(signum, frame)
+
+    @contextlib.contextmanager
+    def guard() -> Iterator[None]:
+        state["holding"] = True
+        try:
+            yield
+        finally:
+            state["holding"] = False
+            pending, state["pending"] = state["pending"], None
+            if pending is not None:
+                deliver(*pending)
+
+    mine = [s for s in sigs if previous[s] is not None and previous[s] != signal.SIG_IGN]
+    for s in mine:
+        signal.signal(s, handler)
+    try:
+        yield guard
+    finally:
+        for s in mine:
+            signal.signal(s, previous[s])
 
 
 def _default_command() -> str:
     return " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).name, *sys.argv[1:]])
+
+
+def dashboard_url(client: Any) -> str:
+    """The address of the Dask dashboard of ``client``'s cluster ('' if it has none)."""
+    try:
+        return str(client.dashboard_link or "")
+    except Exception:  # noqa: BLE001 - no HTTP server / no dashboard service
+        return ""
+
+
+def _compute(
+    cfg: SweepConfig,
+    todo: list[SweepPoint],
+    pdir: Path,
+    command: str,
+    *,
+    scheduler: str | None,
+    n_workers: int,
+    progress: bool | None,
+    dashboard: bool,
+    security: Any,
+    on_client: Callable[[Any], None] | None,
+    computed: list[str],
+    failed: list[str],
+) -> None:
+    """Submit ``todo`` to Dask and store each point as it finishes (appending to computed/failed)."""
+    from dask.distributed import as_completed
+    from tqdm import tqdm
+
+    with _deferred_signals() as hold, _connect(scheduler, n_workers, dashboard=dashboard,
+                                                 security=security) as client:
+        if on_client is not None:
+            on_client(client)
+        token = uuid.uuid4().hex[:8]
+        futures = {}
+        for p in todo:
+            f = client.submit(
+                execute_point,
+                p,
+                f"{command} [point {p.point_id}]",
+                key=f"flavomon-{p.point_id}-{token}",
+                retries=cfg.retries,
+                priority=_PRIORITY.get(p.method, 0),
+                pure=False,
+            )
+            futures[f] = p
+        disable = (not sys.stderr.isatty()) if progress is None else not progress
+        with tqdm(total=len(todo), desc=f"sweep {cfg.name}", unit="pt", file=sys.stderr,
+                  disable=disable) as bar:
+            for fut in as_completed(futures):
+                p = futures[fut]
+                with hold():  # a Ctrl-C now waits until this point is on disk
+                    try:
+                        rec = fut.result()
+                    except Exception as e:  # noqa: BLE001 - e.g. KilledWorker after all retries
+                        rec = {
+                            "status": "failed",
+                            "error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
+                            "traceback": "".join(traceback.format_exception(e)),
+                        }
+                    _store(p, rec, pdir, command)
+                    computed.append(p.point_id)
+                    if rec.get("status") != "ok":
+                        failed.append(p.point_id)
+                bar.update(1)
+                bar.set_postfix_str(f"{len(failed)} failed", refresh=False)
+                fut.release()
 
 
 def run_sweep(
@@ -355,6 +590,9 @@ def run_sweep(
     progress: bool | None = None,
     command: str | None = None,
     predictors: bool = True,
+    dashboard: bool = False,
+    security: Any = None,
+    on_client: Callable[[Any], None] | None = None,
 ) -> SweepResult:
     """Run a sweep on Dask and write ``DIR/points/*.nc``, ``DIR/sweep.nc`` and ``DIR/runs.jsonl``.
 
@@ -373,10 +611,34 @@ def run_sweep(
     predictors : bool
         Also run the final-state predictor comparison when the sweep has ``qke`` and at
         least one of ``qlt``, ``resonant``, ``signrule``.
+    dashboard : bool
+        Serve the Dask dashboard of the LocalCluster (on ``http://127.0.0.1:<free port>/status``;
+        :func:`dashboard_url` gives it).  Default: no dashboard pages, only a health check.
+    security : distributed.security.Security or False, optional
+        TLS settings.  With ``scheduler``: those of that cluster (default: Dask's configuration,
+        ``distributed.comm.tls.*``).  For the LocalCluster: default a throw-away certificate
+        (TLS between its processes, when ``cryptography`` is installed); ``False``: plain TCP.
+    on_client : callable, optional
+        ``on_client(client)`` is called once the Dask client is connected, before any task is
+        submitted (e.g. to print the dashboard's address).
+
+    Notes
+    -----
+    The LocalCluster listens on 127.0.0.1 only (scheduler, nannies, workers and their HTTP
+    servers).  A ``scheduler`` of someone else's cluster is bound wherever its owner bound it.
+    A Ctrl-C (or SIGTERM) stops the sweep: the points already stored are kept (a point whose
+    result has arrived is stored first), ``runs.jsonl`` records the interrupted run, and the
+    KeyboardInterrupt is re-raised; rerunning computes only the remaining points.
     """
     t_start = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     cfg = config if isinstance(config, SweepConfig) else load_config(config)
+    n_workers = workers or cfg.workers
+    if not scheduler and n_workers > max_local_workers():
+        raise FlavomonInputError(
+            f"a LocalCluster of {n_workers} workers is more than 4 per CPU of this machine "
+            f"({max_local_workers()}); use fewer (--workers, [sweep] workers) or --scheduler for a bigger cluster"
+        )
     out_dir = prepare_output_folder(out, probe="sweep.nc")
     command = command or _default_command()
     pdir = out_dir / POINTS_DIR
@@ -387,45 +649,33 @@ def run_sweep(
     todo = [p for p in points if p.point_id not in set(skipped)]
     computed: list[str] = []
     failed: list[str] = []
-    where = scheduler or f"LocalCluster({workers or cfg.workers} processes x 1 thread)"
-    if todo:
-        from dask.distributed import as_completed
-        from tqdm import tqdm
+    where = scheduler or f"LocalCluster({n_workers} processes x 1 thread, 127.0.0.1)"
 
-        with _connect(scheduler, workers or cfg.workers) as client:
-            token = uuid.uuid4().hex[:8]
-            futures = {}
-            for p in todo:
-                f = client.submit(
-                    execute_point,
-                    p,
-                    f"{command} [point {p.point_id}]",
-                    key=f"flavomon-{p.point_id}-{token}",
-                    retries=cfg.retries,
-                    priority=_PRIORITY.get(p.method, 0),
-                    pure=False,
-                )
-                futures[f] = p
-            disable = (not sys.stderr.isatty()) if progress is None else not progress
-            with tqdm(total=len(todo), desc=f"sweep {cfg.name}", unit="pt", file=sys.stderr,
-                      disable=disable) as bar:
-                for fut in as_completed(futures):
-                    p = futures[fut]
-                    try:
-                        rec = fut.result()
-                    except Exception as e:  # noqa: BLE001 - e.g. KilledWorker after all retries
-                        rec = {
-                            "status": "failed",
-                            "error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
-                            "traceback": "".join(traceback.format_exception(e)),
-                        }
-                    _store(p, rec, pdir, command)
-                    computed.append(p.point_id)
-                    if rec.get("status") != "ok":
-                        failed.append(p.point_id)
-                    bar.update(1)
-                    bar.set_postfix_str(f"{len(failed)} failed", refresh=False)
-                    fut.release()
+    def log_run(**extra: Any) -> None:
+        log = {
+            "started": started,
+            "wall_s": round(time.perf_counter() - t_start, 3),
+            "cluster": where,
+            "flavomon_version": __version__,
+            "n_points": len(points),
+            "computed": computed,
+            "skipped": skipped,
+            "failed": failed,
+            **extra,
+        }
+        with (out_dir / "runs.jsonl").open("a") as fh:
+            fh.write(json.dumps(log) + "\n")
+
+    if todo:
+        try:
+            _compute(cfg, todo, pdir, command, scheduler=scheduler, n_workers=n_workers, progress=progress,
+                     dashboard=dashboard, security=security, on_client=on_client,
+                     computed=computed, failed=failed)
+        except KeyboardInterrupt:
+            # the stored points stay; the next run skips them (recorded for the record)
+            with contextlib.suppress(OSError):
+                log_run(interrupted=True)
+            raise
     ds = combine_points(cfg, out_dir, command=command)
     write_dataset(ds, out_dir / "sweep.nc")
     if predictors and "qke" in cfg.methods and {"qlt", "resonant", "signrule"} & set(cfg.methods):
@@ -433,16 +683,5 @@ def run_sweep(
 
         run_predictors(ds, out_dir=out_dir, command=command)
     wall = time.perf_counter() - t_start
-    log = {
-        "started": started,
-        "wall_s": round(wall, 3),
-        "cluster": where,
-        "flavomon_version": __version__,
-        "n_points": len(points),
-        "computed": computed,
-        "skipped": skipped,
-        "failed": failed,
-    }
-    with (out_dir / "runs.jsonl").open("a") as fh:
-        fh.write(json.dumps(log) + "\n")
+    log_run()
     return SweepResult(out_dir, ds, tuple(computed), tuple(skipped), tuple(failed), wall)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -168,14 +169,19 @@ def _load_workflow(method: Method, *, where: str = "") -> Callable[..., Any]:
 def check_options(name: str, options: dict[str, Any], *, where: str = "") -> dict[str, Any]:
     """Validate ``[methods.NAME]`` options against the method (names and scalar types).
 
-    Values are checked for type only; the workflow checks ranges when the point runs, and a
-    bad value there makes that point fail (recorded) rather than the sweep.
+    Values are checked for type (and numbers for being finite) only; the workflow checks ranges
+    when the point runs, and a bad value there makes that point fail (recorded) rather than the
+    sweep.
     """
     m = METHODS[name]
     pre = f"{where}: [methods.{name}]" if where else f"[methods.{name}]"
     for k, v in options.items():
         if isinstance(v, (dict, list)) or v is None:
             raise FlavomonInputError(f"{pre}: option {k} must be a number, string or boolean, got {v!r}")
+        if isinstance(v, float) and not math.isfinite(v):
+            # TOML has nan and inf; no option means anything with them (a NaN would reach the
+            # workflow and fail every point, or switch a feature off), so refuse them here
+            raise FlavomonInputError(f"{pre}: option {k} must be a finite number, got {v!r}")
     if m.workflow is None:
         bad = set(options) - set(m.options)
         if bad:
@@ -321,7 +327,7 @@ def _fastest_backend(opts: dict[str, Any]) -> dict[str, Any]:
 
 
 @register_method("qke", workflow="flavomon.workflows.qke:qke_to_file",
-                 fixed=("Nv", "workers", "out", "resume", "progress", "command"), resolve=_fastest_backend)
+                 fixed=("Nv", "workers", "out", "resume", "restart", "progress", "command"), resolve=_fastest_backend)
 def _qke(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], command: str) -> MethodOutput:
     fn = _load_workflow(METHODS["qke"])
     # workers=1: the point is one Dask task on one core; realizations run serially in it

@@ -40,14 +40,14 @@ def prepare_output_folder(out: str | os.PathLike, *, what: str = "--out", probe:
     Raises
     ------
     FlavomonInputError
-        In one line: empty name; exists and is not a folder; missing or unwritable parent;
-        unwritable folder; ``probe`` inside it cannot be written.
+        In one line: empty name; a symbolic link (never followed); exists and is not a folder;
+        missing or unwritable parent; unwritable folder; ``probe`` inside it cannot be written.
     """
     if not isinstance(out, (str, os.PathLike)) or os.fspath(out) in ("", b""):
         raise FlavomonInputError(f"{what}: empty folder name")
     d = Path(out)
-    if d.is_symlink() and not d.is_dir():
-        raise FlavomonInputError(f"{what} {d} is a symbolic link that does not point to a folder")
+    if d.is_symlink():  # never followed: a link could point anywhere
+        raise FlavomonInputError(f"{what} {d} is a symbolic link; give the real folder (links are not followed)")
     if d.exists() and not d.is_dir():
         raise FlavomonInputError(f"{what} {d}: exists and is not a directory")
     if not d.exists():

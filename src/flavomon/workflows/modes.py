@@ -16,7 +16,7 @@ import xarray as xr
 from .._validate import as_number, as_nv
 from ..distributions import from_spec
 from ..errors import FlavomonInputError, PhysicsWarning
-from ..io import check_output_path, save_figure, write_dataset
+from ..io import check_figure_path, check_output_path, save_figure, write_dataset
 from ..io.modes import modes_dataset
 from ..linear import default_K_range, find_modes, growth_rate_max
 
@@ -73,7 +73,9 @@ def modes_to_file(
     if out is not None:
         check_output_path(out, what="--out", inputs=(dist.spec,))
     if plot is not None:
-        check_output_path(plot, what="--plot", inputs=(dist.spec,))
+        check_figure_path(plot, what="--plot", inputs=(dist.spec,))  # an unknown format too, before computing
+    if out is not None and plot is not None and Path(out).resolve() == Path(plot).resolve():
+        raise FlavomonInputError(f"--plot {plot} is the same file as --out {out}; give two different names")
     spec = distribution if isinstance(distribution, str) else dist.spec
     K = np.linspace(K_min, K_max, n_K)
     res = find_modes(dist, K, Nv=Nv)
@@ -106,7 +108,7 @@ def modes_to_file(
         from ..plotting.modes import plot_modes
 
         fig = plot_modes(ds)
-        save_figure(fig, plot, dpi=130)  # the resolution plot_modes(path=...) uses
+        save_figure(fig, plot, what="--plot", inputs=(dist.spec,), dpi=130)  # the resolution plot_modes(path=...) uses
         import matplotlib.pyplot as plt
 
         plt.close(fig)

@@ -2,18 +2,36 @@
 
 The SPEC is parsed once into a :class:`~flavomon.distributions.Distribution` and the
 :class:`~flavomon.qke.QKEConfig` is resolved and validated once (:meth:`QKEConfig.resolve`), both
-before any computation, and ``out`` is checked then too.  With ``out`` given, checkpoints go to
-the folder ``<out>.ckpt`` (atomic, removed after the final file is written); ``resume=True``
-continues from it, or returns the finished file unchanged if it was made for the same run (same
-:meth:`QKEConfig.identity`, compared by :func:`flavomon.io.files.fingerprint`); a different
-configuration raises ConfigMismatchError naming the differing keys and leaves every existing file
-untouched.
+before any computation, and ``out`` is checked then too.  With ``out`` given:
+
+* the run holds the advisory lock ``<out>.lock`` (:class:`flavomon.io.files.OutputLock`, the
+  holder's pid inside) from before the checks to after the final write, so a second run on the
+  same output stops at once with a one-line error naming the lock file and the pid (a lock left
+  by a killed run is taken over with a note);
+* checkpoints go to the folder ``<out>.ckpt`` (atomic, every realization file sealed with the
+  run fingerprint and a checksum and validated on load, removed after the final file is written);
+* what happens to an existing checkpoint is always asked for, never silent:
+
+  - ``resume=True`` (``--resume``) continues from it, or returns the finished ``out`` unchanged if
+    it was made for the same run (same :meth:`QKEConfig.identity`, compared by
+    :func:`flavomon.io.files.fingerprint`); a different configuration raises
+    ConfigMismatchError naming the differing keys, a damaged checkpoint a one-line error naming
+    the file, and every existing file is left untouched;
+  - ``restart=True`` (``--restart``, alias ``--overwrite``) discards it (flavomon's own files
+    only: ``meta.json``, ``rNNNN.npz`` and their temporary files; other files stay) and starts
+    afresh;
+  - with neither, a run over an existing checkpoint is refused in one line and nothing changes.
+
+  An existing finished ``out`` without a checkpoint is replaced by a new run (atomically, at the
+  end), as with ``flavomon modes`` and ``flavomon qlt``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,16 +40,16 @@ import numpy as np
 import xarray as xr
 
 from ..distributions import Distribution, from_spec
-from ..errors import ConfigMismatchError, PhysicsWarning
+from ..errors import ConfigMismatchError, FlavomonInputError, PhysicsWarning
 from ..io import check_output_path, read_dataset, write_dataset
-from ..io.files import canonical_json, fingerprint, require_same_config
+from ..io.files import OutputLock, canonical_json, fingerprint, require_same_config
 from ..io.qke import qke_dataset
 from ..linear import unstable_bands
 from ..qke import CheckpointStore, QKEConfig
 from ..qke import run_qke as _run_qke_numerics
 from ._progress import SimTimeProgress
 
-__all__ = ["checkpoint_dir", "qke_to_file"]
+__all__ = ["checkpoint_dir", "lock_file", "qke_to_file", "validate_checkpoint_every"]
 
 
 MIN_BOX_MODES = 4
@@ -60,7 +78,7 @@ def _warn_if_box_misses_bands(dist: Distribution, config: QKEConfig) -> None:
             f"box can hardly show the instability; a box of L >= {2 * np.pi * 2 * MIN_BOX_MODES / width:.3g} "
             f"holds about {2 * MIN_BOX_MODES} modes in the widest band (raise Nz with L to keep the resolution)",
             PhysicsWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     K_top = float(np.max(np.abs(K_box)))
     beyond = [b for b in bands if max(abs(b.K_lo), abs(b.K_hi)) > K_top]
@@ -71,13 +89,59 @@ def _warn_if_box_misses_bands(dist: Distribution, config: QKEConfig) -> None:
             f"beyond the grid's largest |K| = pi Nz/L = {K_top:.3g}: modes there are not represented; raise "
             f"Nz (Nz >= {2 * int(np.ceil(K_far * config.L / np.pi))} resolves them twice over)",
             PhysicsWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
 def checkpoint_dir(out: str | os.PathLike) -> Path:
     """The checkpoint folder of output file ``out``: ``<out>.ckpt``."""
     return Path(str(out) + ".ckpt")
+
+
+def lock_file(out: str | os.PathLike) -> Path:
+    """The advisory lock file of output file ``out``: ``<out>.lock`` (holds the running run's pid)."""
+    return Path(str(out) + ".lock")
+
+
+def validate_checkpoint_every(value: Any) -> float:
+    """``--checkpoint-every``: a finite number of seconds >= 0 (0: at every output); else a one-line error."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise FlavomonInputError(f"--checkpoint-every {value!r}: not a number of seconds") from None
+    if isinstance(value, bool) or not math.isfinite(x) or x < 0:
+        raise FlavomonInputError(
+            f"--checkpoint-every {value!r}: must be a finite number of seconds >= 0 (0 checkpoints at every output)"
+        )
+    return x
+
+
+def _note(msg: str) -> None:
+    print(f"flavomon qke: note: {msg}", file=sys.stderr, flush=True)
+
+
+def _finished_file(out: Path, identity: dict) -> xr.Dataset | None:
+    """``--resume`` with no checkpoint: the finished ``out`` of this run, None if there is none; else an error."""
+    if not out.exists():
+        return None
+    try:
+        ds_old = read_dataset(out)
+    except Exception as e:  # not netCDF, truncated, another format: never overwritten on --resume
+        raise FlavomonInputError(
+            f"--resume: {out} is not a readable qke.nc ({type(e).__name__}); refusing to overwrite it "
+            f"(rerun with --restart to replace it)"
+        ) from None
+    if "qke_identity" not in ds_old.attrs:
+        raise ConfigMismatchError(
+            f"--resume: {out} carries no run identity (not a qke.nc of this flavomon); refusing to overwrite it"
+        )
+    if ds_old.attrs.get("qke_fingerprint") != fingerprint(identity):
+        try:
+            stored = json.loads(ds_old.attrs["qke_identity"])
+        except (TypeError, ValueError):
+            raise FlavomonInputError(f"--resume: {out} has a damaged run identity; rerun with --restart to replace it") from None
+        require_same_config(stored, identity, what=f"--resume: {out}")
+    return ds_old
 
 
 def qke_to_file(
@@ -96,6 +160,7 @@ def qke_to_file(
     workers: int | None = None,
     out: str | os.PathLike | None = None,
     resume: bool = False,
+    restart: bool = False,
     progress: bool = True,
     command: str | None = None,
     checkpoint_every: float = 60.0,
@@ -114,10 +179,15 @@ def qke_to_file(
         ``"numpy"`` or ``"jax"``; default :func:`flavomon.qke.default_backend` (the fastest installed).
     workers, checkpoint_every
         Passed to :func:`flavomon.qke.run_qke` (execution only: the numbers do not depend on them).
+        ``checkpoint_every`` is wall seconds, finite and >= 0 (NaN, inf or negative: one-line error).
     out : str or os.PathLike, optional
-        qke.nc to write (checked before computing, written atomically); checkpoints in ``<out>.ckpt``.
+        qke.nc to write (checked before computing, written atomically); checkpoints in ``<out>.ckpt``,
+        the run's lock in ``<out>.lock``.
     resume : bool
         Continue from the checkpoint of ``out``, or return the finished ``out`` of the same run.
+    restart : bool
+        Discard the checkpoint of ``out`` (flavomon's files in ``<out>.ckpt`` only) and start afresh.
+        Without ``resume`` or ``restart`` an existing checkpoint is an error (never deleted silently).
     progress : bool
         Show a progress bar on stderr.
     command : str, optional
@@ -129,6 +199,9 @@ def qke_to_file(
         The qke.nc layout (:func:`flavomon.io.qke.qke_dataset`) with the run identity in the
         attributes ``qke_fingerprint`` (SHA-256) and ``qke_identity`` (canonical JSON).
     """
+    if resume and restart:
+        raise FlavomonInputError("--resume and --restart exclude each other: continue the checkpoint or discard it")
+    checkpoint_every = validate_checkpoint_every(checkpoint_every)
     dist = from_spec(distribution)
     config = QKEConfig(
         L=L, Nz=Nz, Nv=Nv, t_end=t_end, dt_out=dt_out, realizations=realizations, seed=seed,
@@ -136,21 +209,34 @@ def qke_to_file(
         psi_profile=None if psi_profile is None else tuple(np.asarray(psi_profile, dtype=float).ravel()),
     ).resolve(dist)  # NaN in D(v), automatic dt, dt above the stability limit: before anything else
     identity = config.identity()
-    ckpt = None
-    if out is not None:
-        out = check_output_path(out, inputs=(dist.spec,))
-        ckpt = checkpoint_dir(out)
+    if out is None:
+        return _run(dist, config, identity, None, None, workers=workers, resume=False, progress=progress,
+                    command=command, checkpoint_every=checkpoint_every)
+    out = check_output_path(out, inputs=(dist.spec,))
+    ckpt = checkpoint_dir(out)
+    with OutputLock(out, what="--out", note=_note, lock_path=lock_file(out)):
+        store = CheckpointStore(ckpt, identity)
         if resume:
-            has_ckpt = CheckpointStore(ckpt, identity).check()  # ConfigMismatchError for a foreign checkpoint
-            if not has_ckpt and out.exists():
-                ds_old = read_dataset(out)
-                if "qke_identity" not in ds_old.attrs:
-                    raise ConfigMismatchError(
-                        f"--resume: {out} carries no run identity (not a qke.nc of this flavomon); refusing to overwrite it"
-                    )
-                if ds_old.attrs.get("qke_fingerprint") != fingerprint(identity):
-                    require_same_config(json.loads(ds_old.attrs["qke_identity"]), identity, what=f"--resume: {out}")
-                return ds_old  # finished already
+            # ConfigMismatchError for a foreign checkpoint, a one-line error for a damaged one
+            if not store.check():
+                ds_old = _finished_file(out, identity)
+                if ds_old is not None:
+                    return ds_old  # finished already
+        elif restart:
+            gone = store.discard()
+            if gone:
+                _note(f"--restart: discarded the checkpoint {ckpt} ({len(gone)} file(s))")
+        elif store.exists():
+            raise FlavomonInputError(
+                f"{ckpt} holds the checkpoint of an unfinished run; continue it with --resume or discard it "
+                f"with --restart (nothing was changed)"
+            )
+        return _run(dist, config, identity, out, ckpt, workers=workers, resume=resume, progress=progress,
+                    command=command, checkpoint_every=checkpoint_every)
+
+
+def _run(dist, config, identity, out, ckpt, *, workers, resume, progress, command, checkpoint_every) -> xr.Dataset:
+    """Compute the ensemble (checkpointing to ``ckpt``), build the Dataset, write ``out``."""
     _warn_if_box_misses_bands(dist, config)
     with SimTimeProgress(config.realizations * config.t_end, desc=f"qke {dist.name}", disable=None if progress else True) as bar:
         res = _run_qke_numerics(

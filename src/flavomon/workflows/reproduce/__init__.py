@@ -19,8 +19,16 @@ separate runs.
 **Resume.**  Each piece is one file in the folder, written atomically by its workflow.  A
 rerun reuses a piece iff its file exists and the run configuration stored in it equals the
 requested one (:func:`flavomon.io.files.config_diff` names the keys that differ); otherwise it
-is recomputed.  A QKE ensemble killed mid-run continues from its own checkpoint.  Figures and
-the report are rebuilt from the files at the end of every invocation.
+is recomputed.  A QKE ensemble killed mid-run continues from its own checkpoint; a checkpoint
+that cannot be continued (another configuration, or damaged: truncated, bit-flipped, impossible
+values) is discarded — flavomon's own files in it only — and the piece recomputed, so rerunning
+the same command always recovers.  Figures and the report are rebuilt from the files at the end
+of every invocation.
+
+**Safety.**  Every file the run will write into the folder is checked before any work (never a
+symbolic link, FIFO, socket, device or folder; figures in a format matplotlib writes; the folder
+itself not a link), and one reproduction at a time holds the folder's lock file
+``DIR/reproduce.lock`` (its pid inside; a second one stops with a one-line error naming it).
 
 Modules: :mod:`.config` (the frozen :class:`ReproduceConfig`), :mod:`.plan` (the pieces),
 :mod:`.reuse` (is a file still valid), :mod:`.provenance` (versions, machine) and

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -20,16 +19,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ...errors import ConfigMismatchError
+from ...errors import FlavomonInputError
 from ...io import read_dataset
-from ...io.files import atomic_write_text, fingerprint
+from ...io.files import OutputInUseError, OutputLock, atomic_write_text, check_figure_path, check_output_path, fingerprint
 from ...report import comparison_numbers, scalar_of, write_report
 from .._outdir import prepare_output_folder
 from ..modes import modes_to_file
-from ..qke import qke_to_file
+from ..qke import checkpoint_dir, qke_to_file
 from ..qlt import qlt_to_file
 from .config import DEFAULT, DEFAULT_OUT, REFERENCE, ReproduceConfig
-from .plan import EXTRA_MODES, Piece, a_tag, plan_pieces
+from .plan import EXTRA_MODES, Piece, a_tag, plan_pieces, validate_pieces
 from .provenance import machine, versions
 from .reuse import config_mismatch, stored_config
 
@@ -46,26 +45,31 @@ def _stage(name: str) -> Callable[..., Any]:
     return _STAGES[name]
 
 
-def _run_piece(piece: Piece, path: Path, *, progress: bool, command: str) -> None:
+def _run_piece(piece: Piece, path: Path, *, progress: bool, command: str,
+               log: Callable[[str], None] | None = None) -> None:
     """Make one piece by calling its public workflow with ``out=path`` (the file is the result)."""
     kw = dict(piece.kwargs)
     if piece.kind == "modes":
         _stage("modes")(piece.dist, out=path, command=command, **kw)
     elif piece.kind == "qke":
         # a QKE ensemble killed mid-run left its checkpoint folder <file>.ckpt: continue from it
-        # (bit-identical to an uninterrupted run); a checkpoint of another configuration is
-        # ours to discard.
+        # (bit-identical to an uninterrupted run).  A checkpoint that cannot be continued — of
+        # another configuration, or damaged (truncated, bit-flipped, impossible values) — is
+        # discarded (flavomon's own files in it only) and the piece recomputed, so rerunning the
+        # same command always recovers.  A piece in use by another run (its lock) is an error.
         qke_job = _stage("qke")
-        ckpt = Path(str(path) + ".ckpt")
+        ckpt = checkpoint_dir(path)
         ds = None
         if ckpt.exists():
             try:
                 ds = qke_job(piece.dist, out=path, resume=True, progress=progress, command=command, **kw)
-            except ConfigMismatchError:
-                shutil.rmtree(ckpt, ignore_errors=True)
-                if path.exists():
-                    path.unlink()
-        if ds is None:
+            except OutputInUseError:
+                raise  # another run is making this piece: never touch its files
+            except FlavomonInputError as e:
+                (log or _log_default)(f"{piece.filename}: its checkpoint cannot be continued ({e}); recomputing")
+        if ds is None and ckpt.exists():
+            ds = qke_job(piece.dist, out=path, restart=True, progress=progress, command=command, **kw)
+        elif ds is None:
             ds = qke_job(piece.dist, out=path, resume=False, progress=progress, command=command, **kw)
         if ds.attrs.get("status", "completed") != "completed":
             raise KeyboardInterrupt  # the ensemble was stopped; keep its checkpoint for the rerun
@@ -73,6 +77,25 @@ def _run_piece(piece: Piece, path: Path, *, progress: bool, command: str) -> Non
         _stage("qlt")(piece.dist, out=path, progress=progress, command=command, **kw)
     else:  # pragma: no cover - plan_pieces makes only these
         raise ValueError(piece.kind)
+
+
+def check_outputs(folder: Path, pieces: list[Piece]) -> None:
+    """Check, before any work, every file the run will write into ``folder`` (one-line errors).
+
+    Each piece's netCDF file and the artefacts must be regular files or new names (never a link,
+    FIFO, socket, device or folder; figures in a format matplotlib writes), and a piece's
+    checkpoint folder ``<file>.ckpt`` must be a real folder or absent.
+    """
+    for name in [p.filename for p in pieces] + ["timings.json", "report.json", "report.md"]:
+        check_output_path(folder / name, what="--out")
+    for name in ARTEFACTS:
+        if name.endswith((".png", ".pdf")):
+            check_figure_path(folder / name, what="--out")
+    for p in pieces:
+        if p.kind == "qke":
+            ck = checkpoint_dir(folder / p.filename)
+            if ck.is_symlink() or (ck.exists() and not ck.is_dir()):
+                raise FlavomonInputError(f"--out {folder}: {ck} is not a checkpoint folder (a link or a file); remove it")
 
 
 def _log_default(msg: str) -> None:
@@ -116,56 +139,61 @@ def run_reproduce(
     """
     cfg = DEFAULT if config is None else config
     log = log or _log_default
-    folder = prepare_output_folder(out)
-    t_start = time.perf_counter()
-    if command is None:
-        command = "flavomon reproduce"
     pieces = plan_pieces(cfg)
+    validate_pieces(pieces)  # every option of every piece, before the folder is made and any piece runs
+    folder = prepare_output_folder(out)
+    check_outputs(folder, pieces)  # every file it will write, before any work
+    # one reproduction per folder at a time: the lock file DIR/reproduce.lock holds the pid
+    with OutputLock(folder, what="--out", lock_path=folder / "reproduce.lock",
+                    note=lambda m: log(f"note: {m}")):
+        t_start = time.perf_counter()
+        if command is None:
+            command = "flavomon reproduce"
 
-    timings_path = folder / "timings.json"
-    timings = _read_timings(timings_path)
-    run_times: dict[str, Any] = {}
-    n = len(pieces)
-    log(f"{n} pieces into {folder}/ (a = {', '.join(f'{a:g}' for a in cfg.a_values)}; "
-        f"{cfg.realizations} realizations, Nz = {cfg.Nz}, Nv = {cfg.Nv}, t_end = {cfg.t_end:g})")
-    for i, piece in enumerate(pieces, 1):
-        path = folder / piece.filename
-        why = config_mismatch(piece, path)
-        head = f"[{i}/{n}] {piece.label} -> {piece.filename}"
-        fp = fingerprint(piece.requested_config())
-        if why is None:
-            prev = timings.get(piece.filename, {})
-            seconds = prev.get("seconds") if prev.get("fingerprint") == fp else None
-            if seconds is None:  # made by another invocation (e.g. a separate command): its own record
-                got = stored_config(path)
-                wall = got[1].get("wall_time") if got else None
-                seconds = float(wall) if wall is not None else None
-            run_times[piece.filename] = {"seconds": seconds, "reused": True}
-            log(f"{head}: finished earlier, reused")
-            continue
-        log(f"{head}: recomputing ({why})" if why != "missing" else f"{head}: running")
+        timings_path = folder / "timings.json"
+        timings = _read_timings(timings_path)
+        run_times: dict[str, Any] = {}
+        n = len(pieces)
+        log(f"{n} pieces into {folder}/ (a = {', '.join(f'{a:g}' for a in cfg.a_values)}; "
+            f"{cfg.realizations} realizations, Nz = {cfg.Nz}, Nv = {cfg.Nv}, t_end = {cfg.t_end:g})")
+        for i, piece in enumerate(pieces, 1):
+            path = folder / piece.filename
+            why = config_mismatch(piece, path)
+            head = f"[{i}/{n}] {piece.label} -> {piece.filename}"
+            fp = fingerprint(piece.requested_config())
+            if why is None:
+                prev = timings.get(piece.filename, {})
+                seconds = prev.get("seconds") if prev.get("fingerprint") == fp else None
+                if seconds is None:  # made by another invocation (e.g. a separate command): its own record
+                    got = stored_config(path)
+                    wall = got[1].get("wall_time") if got else None
+                    seconds = float(wall) if wall is not None else None
+                run_times[piece.filename] = {"seconds": seconds, "reused": True}
+                log(f"{head}: finished earlier, reused")
+                continue
+            log(f"{head}: recomputing ({why})" if why != "missing" else f"{head}: running")
+            t0 = time.perf_counter()
+            _run_piece(piece, path, progress=progress, command=f"{command}  # piece {piece.filename}", log=log)
+            dt = time.perf_counter() - t0
+            timings[piece.filename] = {"seconds": dt, "fingerprint": fp}
+            atomic_write_text(timings_path, json.dumps(timings, indent=2))
+            run_times[piece.filename] = {"seconds": dt, "reused": False}
+            log(f"{head}: done in {dt:.1f} s")
+
+        # ---- figures and report, always rebuilt from the files -------------------------------
         t0 = time.perf_counter()
-        _run_piece(piece, path, progress=progress, command=f"{command}  # piece {piece.filename}")
-        dt = time.perf_counter() - t0
-        timings[piece.filename] = {"seconds": dt, "fingerprint": fp}
-        atomic_write_text(timings_path, json.dumps(timings, indent=2))
-        run_times[piece.filename] = {"seconds": dt, "reused": False}
-        log(f"{head}: done in {dt:.1f} s")
-
-    # ---- figures and report, always rebuilt from the files -------------------------------
-    t0 = time.perf_counter()
-    log("figures and report")
-    report = build_report(cfg, folder, pieces)
-    fig_s = time.perf_counter() - t0
-    report["timing"] = {
-        "pieces": run_times,
-        "figures_and_report_seconds": fig_s,
-        "total_seconds": time.perf_counter() - t_start,
-        "total_compute_seconds_all_pieces": _sum_or_none(v.get("seconds") for v in run_times.values()),
-    }
-    write_report(report, folder)
-    log(f"done in {report['timing']['total_seconds']:.1f} s: {folder / 'report.md'}")
-    return report
+        log("figures and report")
+        report = build_report(cfg, folder, pieces)
+        fig_s = time.perf_counter() - t0
+        report["timing"] = {
+            "pieces": run_times,
+            "figures_and_report_seconds": fig_s,
+            "total_seconds": time.perf_counter() - t_start,
+            "total_compute_seconds_all_pieces": _sum_or_none(v.get("seconds") for v in run_times.values()),
+        }
+        write_report(report, folder)
+        log(f"done in {report['timing']['total_seconds']:.1f} s: {folder / 'report.md'}")
+        return report
 
 
 def _sum_or_none(xs) -> float | None:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ...distributions import Distribution, from_spec
+from ...errors import FlavomonInputError
 from .config import ReproduceConfig
 
-__all__ = ["Piece", "plan_pieces", "EXTRA_MODES", "EXECUTION_KEYS", "a_tag"]
+__all__ = ["Piece", "plan_pieces", "validate_pieces", "EXTRA_MODES", "EXECUTION_KEYS", "a_tag"]
 
 EXTRA_MODES: tuple[tuple[str, str, float, float, int], ...] = (
     ("modes_shallow_a0.95.nc", "shallow:a=0.95", -1.0, 2.5, 351),
@@ -103,3 +104,37 @@ def plan_pieces(cfg: ReproduceConfig) -> list[Piece]:
     for fname, spec, kmin, kmax, nk in EXTRA_MODES:
         pieces.append(Piece("modes", fname, spec, dict(K_min=kmin, K_max=kmax, n_K=nk)))
     return pieces
+
+
+def validate_pieces(pieces: list[Piece]) -> None:
+    """Check every piece's options before any piece runs (one-line FlavomonInputError naming the problem).
+
+    Each piece's configuration is built exactly as its workflow builds it — the modes K grid
+    (:func:`flavomon.workflows.modes.validate_modes_args`), the QKE run (:class:`flavomon.qke.QKEConfig`,
+    resolved for its distribution: automatic dt, stability limit), the QLT run
+    (:class:`flavomon.qlt.QLTConfig`) — and a QLT piece whose distribution is stable on its
+    velocity grid (nothing to evolve, :func:`flavomon.linear.growth_rate_max` = 0) is refused too,
+    so a bad option fails in seconds, not after the first pieces ran.
+    """
+    from ...linear import growth_rate_max
+    from ...qke import QKEConfig
+    from ...qlt import QLTConfig
+    from ..modes import validate_modes_args
+
+    stable_checked: dict[tuple[str, int], float] = {}
+    for p in pieces:
+        kw = p.requested_config()
+        if p.kind == "modes":
+            validate_modes_args(kw.get("K_min"), kw.get("K_max"), kw.get("n_K", 351), kw.get("Nv"))
+        elif p.kind == "qke":
+            QKEConfig(**kw).resolve(p.dist)
+        elif p.kind in ("qlt", "qlt_resonant"):
+            QLTConfig(**kw)
+            key = (p.dist.spec, int(kw["Nv"]))
+            if key not in stable_checked:
+                stable_checked[key] = float(growth_rate_max(p.dist, Nv=key[1])[0])
+            if not stable_checked[key] > 0:
+                raise FlavomonInputError(
+                    f"{p.distribution} is stable on Nv = {key[1]} velocity nodes (no flavor mode grows): QLT has "
+                    f"nothing to evolve; use more nodes (--Nv)"
+                )
