@@ -188,7 +188,7 @@ def test_stale_lock_of_a_dead_pid_is_taken_over_with_a_note(place, capsys, monke
 
 @pytest.mark.parametrize("bad,word", [(["--n-K", "1"], "n_K"), (["--Nz", "0"], "Nz"), (["--Nv", "2"], "stable on Nv = 2")])
 def test_reproduce_validates_every_piece_before_running_any(place, capsys, monkeypatch, bad, word):
-    # issue 12 cause 8: `reproduce --n-K 1` failed only after the first pieces had run (50 s)
+    # `reproduce --n-K 1` failed only after the first pieces had run (50 s)
     from flavomon.workflows.reproduce import pipeline
 
     calls = []

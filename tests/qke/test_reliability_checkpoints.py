@@ -1,8 +1,8 @@
-"""Issue 12, QKE checkpoints: one lock per output, sealed and validated realization files, nothing discarded silently.
+"""QKE checkpoints: one lock per output, sealed and validated realization files, nothing discarded silently.
 
-Causes covered (issue 12 numbering): 2 (two runs on one output; a realization file of another run), 4 (damaged
-checkpoints of each kind; reproduce recomputes a damaged piece), 5 (a rerun without --resume over a checkpoint),
-9 (``--checkpoint-every nan``).  Every refusal is a one-line error (no traceback), exit status 2, and leaves
+Covered: two runs on one output and a realization file of another run; damaged
+checkpoints of each kind (reproduce recomputes a damaged piece); a rerun without --resume over a checkpoint;
+``--checkpoint-every nan``.  Every refusal is a one-line error (no traceback), exit status 2, and leaves
 every existing file byte-for-byte and mtime unchanged.
 """
 

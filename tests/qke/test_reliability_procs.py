@@ -1,4 +1,4 @@
-"""The QKE process tree under kills and Ctrl-C, and the step count of resumed runs (issue 12, causes 7 and 9).
+"""The QKE process tree under kills and Ctrl-C, and the step count of resumed runs (orphans, Ctrl-C, resumed step counts).
 
 * cause 7: ``kill -9`` of the ``flavomon qke`` parent used to leave the queue manager, the pool workers
   and the multiprocessing resource tracker alive for ever (they ignore SIGINT/SIGTERM on purpose, so that

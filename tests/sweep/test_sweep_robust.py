@@ -112,7 +112,7 @@ def test_local_cluster_is_asked_for_loopback_and_no_dashboard(monkeypatch):
 
 @pytest.mark.slow  # starts a LocalCluster with TLS in this process: ~5-15 s on 2 shared cores
 def test_local_cluster_listens_on_loopback_only_and_serves_no_dashboard(tmp_path):
-    """Done-when 2: read the listening sockets of the sweep's process tree while the cluster is up."""
+    """Read the listening sockets of the sweep's process tree while the cluster is up."""
     cfg = parse_config({
         "sweep": {"methods": ["_probe"], "Nv": 8, "workers": 2},
         "distributions": [{"family": "benchmark", "a": [0.5, 0.9]}],

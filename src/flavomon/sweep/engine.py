@@ -358,10 +358,20 @@ def _child_processes_ignore_sigint() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
+    import sys
     from multiprocessing import resource_tracker
 
-    with contextlib.suppress(Exception):  # only an optimisation of the signal handling
-        resource_tracker.ensure_running()
+    # After a Ctrl-C the tracker unlinks the semaphores of the killed Dask workers itself and says so with a
+    # two-line UserWarning on our stderr ("leaked semaphore objects to clean up"); that is its normal clean-up,
+    # not a failure, so the tracker process (which takes its -W flags from sys.warnoptions) is started quiet
+    # about it.  The option is removed again at once: it affects only that helper process.
+    quiet = "ignore:resource_tracker:UserWarning"
+    sys.warnoptions.append(quiet)
+    try:
+        with contextlib.suppress(Exception):  # only an optimisation of the signal handling
+            resource_tracker.ensure_running()
+    finally:
+        sys.warnoptions.remove(quiet)
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
