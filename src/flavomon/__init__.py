@@ -38,18 +38,38 @@ import os as _os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     _os.environ.setdefault(_var, "1")
 
-from ._citation import citation  # noqa: E402
-from ._version import __version__  # noqa: E402
-from .distributions import (  # noqa: E402
-    Distribution, benchmark, from_callable, from_file, from_spec, from_table, isotropic, shallow,
-)
-from .errors import FlavomonError, FlavomonInputError, PhysicsWarning  # noqa: E402
-from .grids import PeriodicBox, VelocityGrid  # noqa: E402
-from .io import load, save  # noqa: E402
-from .linear import ModesResult, UnstableBand, find_modes, growth_rate_max, unstable_bands  # noqa: E402
-from .plotting import plot  # noqa: E402
-from .qke import QKEConfig, QKEResult, run_qke  # noqa: E402
-from .qlt import QLTConfig, QLTResult, resonant_final_state, run_qlt  # noqa: E402
+
+def _cli_interrupted() -> None:
+    """Ctrl-C while the package loads for the ``flavomon`` command: one line and exit 130, like the command itself.
+
+    The console script and ``python -m flavomon`` import this package before any of the command's own code runs,
+    so the command cannot catch an interrupt of these imports.  In a library session (a script, a notebook) the
+    KeyboardInterrupt propagates as usual.
+    """
+    import sys
+
+    argv0 = sys.argv[0] if sys.argv else ""
+    if argv0 == "-m" or _os.path.basename(argv0) == "flavomon":
+        print("flavomon: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+try:
+    from ._citation import citation  # noqa: E402
+    from ._version import __version__  # noqa: E402
+    from .distributions import (  # noqa: E402
+        Distribution, benchmark, from_callable, from_file, from_spec, from_table, isotropic, shallow,
+    )
+    from .errors import FlavomonError, FlavomonInputError, PhysicsWarning  # noqa: E402
+    from .grids import PeriodicBox, VelocityGrid  # noqa: E402
+    from .io import load, save  # noqa: E402
+    from .linear import ModesResult, UnstableBand, find_modes, growth_rate_max, unstable_bands  # noqa: E402
+    from .plotting import plot  # noqa: E402
+    from .qke import QKEConfig, QKEResult, run_qke  # noqa: E402
+    from .qlt import QLTConfig, QLTResult, resonant_final_state, run_qlt  # noqa: E402
+except KeyboardInterrupt:
+    _cli_interrupted()
+    raise
 
 __all__ = [
     "__version__",
