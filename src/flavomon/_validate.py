@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import FlavomonInputError
 
-__all__ = ["as_number", "as_int", "as_nv", "NV_MAX"]
+__all__ = ["as_number", "as_int", "as_nv", "NV_MAX", "machine_memory", "gib"]
 
 NV_MAX = 4000
 """Largest accepted number of velocity nodes (the dense M(K) and the (Nv, Nv) kernels grow like Nv^2)."""
@@ -51,3 +51,21 @@ def as_nv(x: Any, name: str = "Nv") -> int:
     if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or not 2 <= x <= NV_MAX:
         raise FlavomonInputError(f"{name} must be an integer in [2, {NV_MAX}], got {x!r}")
     return int(x)
+
+
+def machine_memory() -> tuple[int, int] | None:
+    """``(total, available)`` bytes of this machine's memory (psutil), or None without psutil.
+
+    Runs are refused when they need more than the *total*: the available memory changes from moment
+    to moment (other jobs), so it is reported but not used to refuse."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with dask[distributed]
+        return None
+    vm = psutil.virtual_memory()
+    return int(vm.total), int(vm.available)
+
+
+def gib(n: float) -> str:
+    """A byte count in GiB for messages, e.g. ``'4.78e+03 GiB'``."""
+    return f"{n / 2**30:.3g} GiB"

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_int as _int, as_number as _num, as_nv
+from .._validate import as_int as _int, as_number as _num, as_nv, gib as _gib, machine_memory as _memory
 from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError
 from ..grids import PeriodicBox, VelocityGrid, rate_scale
@@ -307,23 +307,6 @@ MAX_STEPS = 10**8
 KERNEL_BYTES_PER_CELL = 64 * 8
 """Peak working memory of one worker per (v, z) cell: about 60 float64 numbers (measured 58 for NumPy,
 78 for JAX with Nv = 100, Nz = 40000: phases of every sub-step, FFT buffers, RK4 stages)."""
-
-
-def _memory() -> tuple[int, int] | None:
-    """``(total, available)`` bytes of this machine's memory (psutil), or None without psutil.
-
-    Runs are refused when they need more than the *total*: the available memory changes from moment
-    to moment (other jobs), so it is reported but not used to refuse."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil comes with dask[distributed]
-        return None
-    vm = psutil.virtual_memory()
-    return int(vm.total), int(vm.available)
-
-
-def _gib(n: float) -> str:
-    return f"{n / 2**30:.3g} GiB"
 
 
 def memory_estimate(config: QKEConfig) -> int:

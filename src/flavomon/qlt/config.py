@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._validate import as_int as _int, as_number as _num, as_nv
+from .._validate import as_int as _int, as_number as _num, as_nv, machine_memory as _memory
 from ..errors import FlavomonInputError
 from ..grids import VelocityGrid
 
@@ -230,19 +230,6 @@ class QLTResult:
 
 
 # ----------------------------------------------------------------------------------------
-def _memory() -> tuple[int, int] | None:
-    """``(total, available)`` bytes of this machine's memory (psutil), or None without psutil.
-
-    Runs are refused when they need more than the *total*: the available memory changes from moment
-    to moment (other jobs), so it is reported but not used to refuse."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil comes with dask[distributed]
-        return None
-    vm = psutil.virtual_memory()
-    return int(vm.total), int(vm.available)
-
-
 def check_dt_out(t_end: float, dt_out: float) -> None:
     """Refuse a ``dt_out`` that does not divide ``t_end``: the last output must be ``t_end`` itself.
 
