@@ -9,7 +9,6 @@ import numpy as np
 
 from ..distributions import from_spec
 from ..errors import FlavomonInputError
-from .bands import band_scan_K, unstable_bands  # noqa: F401  (old import path; callers move to linear.bands)
 from .dielectric import get_dielectric
 from .modes import find_modes
 
