@@ -242,11 +242,17 @@ def test_cli_options_map_to_config():
     assert cfg.realizations == rp.QUICK.realizations
     args = build_parser().parse_args(["reproduce", "--full"])
     assert config_from_args(args) == rp.FULL
-    # F2's benchmark set-up in every default but the ensemble size [docs §4, §5]
+    # F2's benchmark set-up in every default but the ensemble size [docs §4, §5]; the z resolution is the
+    # automatic one (F2's answer at Nz = 700 to L1 < 1e-5, benchmarks/results/qke_resolution.md)
     for cfg in (rp.FULL, rp.DEFAULT, rp.QUICK):
-        assert (cfg.L, cfg.Nz, cfg.Nv, cfg.t_end, cfg.seed_power, cfg.qlt_n_K) == (100.0, 700, 100, 500.0, 1e-13, 600)
+        assert (cfg.L, cfg.Nz, cfg.Nv, cfg.t_end, cfg.seed_power, cfg.qlt_n_K) == (100.0, "auto", 100, 500.0, 1e-13, 600)
         assert cfg.a_values == (0.9, 0.7, 0.5)
-    assert rp.FULL.realizations == 20
+    # the default is F2's full 20-realization ensemble; --full is kept and means the same
+    assert rp.FULL.realizations == 20 and rp.DEFAULT == rp.FULL and rp.QUICK.realizations < 20
+    args = build_parser().parse_args(["reproduce", "--Nz", "700"])
+    assert config_from_args(args).Nz == 700
+    with pytest.raises(FlavomonInputError, match="--Nz 1"):
+        dataclasses.replace(rp.DEFAULT, Nz=1)
 
 
 # ----------------------------------------------------------------------------------------

@@ -57,19 +57,45 @@ def _cli_interrupted() -> None:
 try:
     from ._citation import citation  # noqa: E402
     from ._version import __version__  # noqa: E402
-    from .distributions import (  # noqa: E402
-        Distribution, benchmark, from_callable, from_file, from_spec, from_table, isotropic, shallow,
-    )
     from .errors import FlavomonError, FlavomonInputError, PhysicsWarning  # noqa: E402
-    from .grids import PeriodicBox, VelocityGrid  # noqa: E402
-    from .io import load, save  # noqa: E402
-    from .linear import ModesResult, UnstableBand, find_modes, growth_rate_max, unstable_bands  # noqa: E402
-    from .plotting import plot  # noqa: E402
-    from .qke import QKEConfig, QKEResult, run_qke  # noqa: E402
-    from .qlt import QLTConfig, QLTResult, resonant_final_state, run_qlt  # noqa: E402
 except KeyboardInterrupt:
     _cli_interrupted()
     raise
+
+# The rest of the curated API is imported on first use (PEP 562): ``import flavomon.qke`` in a QKE worker
+# process, or the ``flavomon`` command, does not pay for xarray, matplotlib and the QLT (about 1 s per process).
+_LAZY = {
+    "Distribution": "distributions", "benchmark": "distributions", "from_callable": "distributions",
+    "from_file": "distributions", "from_spec": "distributions", "from_table": "distributions",
+    "isotropic": "distributions", "shallow": "distributions",
+    "PeriodicBox": "grids", "VelocityGrid": "grids",
+    "load": "io", "save": "io",
+    "ModesResult": "linear", "UnstableBand": "linear", "find_modes": "linear", "growth_rate_max": "linear",
+    "unstable_bands": "linear",
+    "plot": "plotting",
+    "QKEConfig": "qke", "QKEResult": "qke", "run_qke": "qke",
+    "QLTConfig": "qlt", "QLTResult": "qlt", "resonant_final_state": "qlt", "run_qlt": "qlt",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flavomon' has no attribute {name!r}")
+    import importlib
+
+    try:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+    except KeyboardInterrupt:
+        _cli_interrupted()
+        raise
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",

@@ -32,10 +32,10 @@ def as_number(name: str, x: Any, *, positive: bool = False, nonneg: bool = False
     return y
 
 
-def as_int(name: str, x: Any, *, minimum: int) -> int:
-    """``int(x)`` for a true integer ``x >= minimum``."""
+def as_int(name: str, x: Any, *, minimum: int, hint: str = "an integer") -> int:
+    """``int(x)`` for a true integer ``x >= minimum`` (``hint`` names what is accepted in the message)."""
     if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise FlavomonInputError(f"{name} must be an integer, got {x!r}")
+        raise FlavomonInputError(f"{name} must be {hint}, got {x!r}")
     if x < minimum:
         raise FlavomonInputError(f"{name} must be >= {minimum}, got {x}")
     return int(x)

@@ -49,6 +49,7 @@ __all__ = [
     "scalar_of",
     "box_length",
     "comparison_numbers",
+    "qke_resolution",
     "strip_volatile",
     "write_report",
     "report_markdown",
@@ -184,6 +185,25 @@ def spectrum_peak(P_K: xr.DataArray) -> tuple[float, float]:
 # ----------------------------------------------------------------------------------------
 # the comparison for one distribution
 # ----------------------------------------------------------------------------------------
+_RESOLUTION_KEYS = ("Nz", "Nz_choice", "Nz_required", "Nz_margin", "K_band", "K_nyquist", "Nz_rule")
+
+
+def qke_resolution(ds_qke: xr.Dataset) -> dict[str, Any]:
+    """How the QKE z resolution of a qke.nc was chosen (its attributes; older files: Nz and L only)."""
+    out: dict[str, Any] = {"Nz": int(ds_qke.sizes["K"]), "L": box_length(ds_qke)}
+    for key in _RESOLUTION_KEYS:
+        if key in ds_qke.attrs:
+            val = ds_qke.attrs[key]
+            out[key] = val.item() if hasattr(val, "item") else val
+    for key in ("Nz", "Nz_required"):
+        if key in out:
+            out[key] = int(out[key])
+    for key in ("Nz_margin", "K_band", "K_nyquist"):
+        if key in out:
+            out[key] = float(out[key])
+    return out
+
+
 def _finite_or_none(x: float) -> float | None:
     return float(x) if x is not None and np.isfinite(x) else None
 
@@ -224,6 +244,7 @@ def comparison_numbers(
         "t_qlt_used": t_qlt,
         "t_resonant_used": t_res,
         "realizations": N,
+        "qke_resolution": qke_resolution(qke),
         "L1_qke_qlt": l1_distance(w, D_qlt, D_qke),
         "L1_qke_resonant": l1_distance(w, D_res, D_qke),
         "L1_qke_resonant_at_t_end": l1_distance(w, D_res_dyn, D_qke),
@@ -313,6 +334,13 @@ def report_markdown(report: Mapping[str, Any]) -> str:
             f"| {_fmt(r['qke_noise_floor'], '.3e')} | {_fmt(dd['qke'], '.1e')} | {_fmt(dd['qlt'], '.1e')} "
             f"| {_fmt(dd['qlt_resonant'], '.1e')} |"
         )
+    res = [(k, r["qke_resolution"]) for k, r in report.get("results", {}).items() if "qke_resolution" in r]
+    if res:
+        lines += ["", "QKE resolution (z points; the rule of flavomon.qke.resolution, docs §4):", ""]
+        for key, q in res:
+            how = q.get("Nz_choice", "given")
+            extra = f", rule {q['Nz_rule']}" if "Nz_rule" in q else ""
+            lines.append(f"- a = {key}: Nz = {q['Nz']} ({how}) in L = {_fmt(q.get('L'))}{extra}")
     refs = [(k, r["reference"]) for k, r in report.get("results", {}).items() if "reference" in r]
     if refs:
         lines += [

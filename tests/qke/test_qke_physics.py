@@ -87,8 +87,9 @@ def test_seed_flat_random_phases_profile():
     # resolution independence of the phase order on common modes
     Pb = seed_state(D_v, QKEConfig(Nz=128, Nv=8, realizations=1, seed=5), 2)
     psib_K = np.fft.fft(cfg.vgrid().w @ (Pb[0] + 1j * Pb[1])) / 128
-    n = phase_order(31)
+    n = np.arange(-32, 32)  # every mode of the 64-point grid, its Nyquist column n = -32 included
     np.testing.assert_allclose(psib_K[n % 128], psi0_K[n % 64], rtol=1e-10)
+    assert len(phase_order(32)) == 65
 
 
 def _gamma_run(Nz, Nv, dt, stepper="bm4", t_end=200.0):

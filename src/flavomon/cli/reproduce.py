@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FlavomonInputError
+from .qke import nz_arg
 
 
 def _a_list(text: str) -> tuple[float, ...]:
@@ -40,22 +41,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "Resumes: finished pieces with the same configuration are reused, a killed QKE ensemble continues "
             "from its checkpoint, a damaged or foreign checkpoint is discarded and its piece recomputed. "
             "One run per DIR at a time (lock file DIR/reproduce.lock). "
-            f"Default: F2's set-up (Nz = {DEFAULT.Nz}, Nv = {DEFAULT.Nv}, t = {DEFAULT.t_end:g}) with a "
-            f"{DEFAULT.realizations}-realization QKE ensemble; --full runs F2's {FULL.realizations}."
+            f"Default: F2's full set-up ({DEFAULT.realizations} realizations, Nv = {DEFAULT.Nv}, t = {DEFAULT.t_end:g}) "
+            "at the automatic QKE resolution (--Nz auto: the smallest FFT-friendly Nz that resolves the unstable bands "
+            "with the margin of the convergence study; the chosen Nz is in the files and report.json); "
+            f"--quick: {QUICK.realizations} realizations for a first look."
         ),
     )
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                    help=f"output folder, created if missing (default: ./{DEFAULT_OUT})")
     level = p.add_mutually_exclusive_group()
     level.add_argument("--full", action="store_true",
-                       help=f"full fidelity: F2's {FULL.realizations}-realization ensemble "
+                       help=f"F2's {FULL.realizations}-realization ensemble: the default, kept for old scripts "
                             "(explicit options below override it)")
     level.add_argument("--quick", action="store_true",
                        help=f"a quick look: {QUICK.realizations} realizations (explicit options override it)")
     p.add_argument("--a", type=_a_list, default=None, metavar="A[,A...]",
                    help="benchmark parameters a (default 0.9,0.7,0.5)")
     p.add_argument("--realizations", type=int, default=None, help=f"QKE ensemble size (default {DEFAULT.realizations})")
-    p.add_argument("--Nz", type=int, default=None, help=f"QKE z points (default {DEFAULT.Nz})")
+    p.add_argument("--Nz", type=nz_arg, default=None, metavar="auto|N",
+                   help="QKE z points (default auto; F2 used 700, --Nz 700 runs that)")
     p.add_argument("--Nv", type=int, default=None, help=f"velocity nodes (default {DEFAULT.Nv})")
     p.add_argument("--t-end", dest="t_end", type=float, default=None, help=f"final time (default {DEFAULT.t_end:g})")
     p.add_argument("--dt-out", dest="dt_out", type=float, default=None,
@@ -65,7 +69,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--modes-n-K", dest="modes_n_K", type=int, default=None,
                    help=f"K points of the linear analysis (default {DEFAULT.modes_n_K})")
     p.add_argument("--seed", type=int, default=None, help=f"first QKE seed (default {DEFAULT.seed})")
-    p.add_argument("--backend", choices=("numpy", "jax"), default=None, help="QKE back-end (default jax where installed, else numpy)")
+    p.add_argument("--backend", choices=("numpy", "jax", "numba"), default=None,
+                   help="QKE back-end (default: the fastest installed, numba, else jax, else numpy)")
     p.add_argument("--workers", type=int, default=None,
                    help="QKE worker processes (default: all cores; results do not depend on it)")
     p.add_argument("--checkpoint-every", dest="qke_checkpoint_every", type=float, default=None, metavar="SECONDS",

@@ -70,4 +70,6 @@ def qke_dataset(result: Any, *, distribution: str, command: str | None = None) -
         )
     )
     ds.attrs["L"] = float(cfg.L)
+    if cfg.is_resolved:  # how the z resolution was chosen (the rule of flavomon.qke.resolution)
+        ds.attrs.update(cfg.resolution_record())
     return ds

@@ -15,21 +15,29 @@ Method (details in the module docstrings):
 * **Seed** (docs §4): flat :math:`|\psi_{0,K}|^2` on all Nz box modes (K = 0 and Nyquist
   included), phases from ``default_rng(seed + r)``, :math:`\psi_v=\psi_0/2` or a profile; or a
   user-supplied :math:`\psi_{0,K}`.
+* **Resolution**: ``Nz="auto"`` (default) takes the smallest FFT-friendly Nz with
+  :math:`\pi N_z/L\ge 3K_{\rm band}` (:mod:`~flavomon.qke.resolution`, from the committed convergence study).
 * **Configuration**: a frozen :class:`QKEConfig`, resolved and validated once per run
-  (:meth:`QKEConfig.resolve`: the automatic dt, the stability limit); back-end by default the
+  (:meth:`QKEConfig.resolve`: Nz, the automatic dt, the stability limit); back-end by default the
   fastest installed one (:func:`default_backend`).
 * **Ensembles** (:func:`run_qke`) on spawned worker processes, bit-identical whatever the number
-  of workers (NumPy); atomic checkpoints and resume (:mod:`~flavomon.qke.checkpoint`); JAX
-  back-end (:mod:`~flavomon.qke._jax`).
+  of workers; atomic checkpoints and resume (:mod:`~flavomon.qke.checkpoint`).  Back-ends: NumPy
+  (the reference, :mod:`~flavomon.qke.kernel`), the fused numba/ducc0 CPU kernel (default,
+  :mod:`~flavomon.qke._numba`) and JAX (CPU/GPU, :mod:`~flavomon.qke._jax`).
 """
 
 from .checkpoint import CheckpointStore
 from .diagnostics import GrowthFit, fit_growth
 from .evolve import QKEResult, run_ensemble, run_qke, run_realization
-from .state import QKEConfig, default_backend, seed_state, stability_limit
+from .resolution import NZ_MARGIN, NzRule, nz_rule
+from .state import BACKENDS, QKEConfig, default_backend, seed_state, stability_limit
 from .steppers import STEPPERS
 
 __all__ = [
+    "BACKENDS",
+    "NZ_MARGIN",
+    "NzRule",
+    "nz_rule",
     "STEPPERS",
     "CheckpointStore",
     "GrowthFit",

@@ -116,6 +116,10 @@ def make_kernel(config: QKEConfig, D_v: np.ndarray):
         from ._jax import JaxKernel
 
         return JaxKernel(config, D_v)
+    if config.backend == "numba":
+        from ._numba import NumbaKernel
+
+        return NumbaKernel(config, D_v)
     return NumpyKernel(config, D_v)
 
 
@@ -406,14 +410,35 @@ def _child_init(parent_pid: int) -> None:
     _die_with_parent(parent_pid)
 
 
-def _pool_task(D_v, config, r, store, ckpt_every, resume, queue, stop, psi0_K):
-    def report(rr, k, spo):
-        queue.put((rr, k, spo))
+_IPC_EVERY_S = 0.25
+"""Wall seconds between a worker's progress messages and stop checks (each is a round trip to the queue
+manager; once per output they cost a few per cent of a small box's run time)."""
 
-    return r, _run_one(
+
+def _pool_task(D_v, config, r, store, ckpt_every, resume, queue, stop, psi0_K):
+    last = [time.perf_counter(), 0]  # time of the last message, steps not yet reported
+
+    def report(rr, k, spo):
+        last[1] += spo
+        now = time.perf_counter()
+        if now - last[0] >= _IPC_EVERY_S or k == config.n_out:
+            queue.put((rr, k, last[1]))
+            last[0], last[1] = now, 0
+
+    seen = [time.perf_counter()]
+
+    def should_stop() -> bool:
+        now = time.perf_counter()
+        if now - seen[0] < _IPC_EVERY_S:
+            return False
+        seen[0] = now
+        return stop.is_set()
+
+    out = r, _run_one(
         D_v, config, r, psi0_K=psi0_K, store=store, ckpt_every=ckpt_every, resume=resume,
-        report=report, should_stop=stop.is_set,
+        report=report, should_stop=should_stop,
     )
+    return out
 
 
 @contextmanager

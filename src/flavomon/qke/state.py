@@ -20,8 +20,9 @@ Decisions (docs §10.8):
 * **K = 0** is seeded (F2: n = -N/2 ... N/2 includes n = 0; the homogeneous mode is itself weakly
   unstable, docs §9 B) unless ``seed_K0=False``.
 * **Phases** are drawn from ``np.random.default_rng(seed + realization)`` in the resolution-independent
-  mode order n = 0, 1, -1, 2, -2, ..., so a run with larger ``Nz`` gets the same phases on the
-  common modes (used by the Nz-convergence check).
+  mode order n = 0, 1, -1, 2, -2, ..., so box mode n has the same phase at every ``Nz`` that holds it
+  (the Nyquist column of an even grid is the mode n = -Nz/2 and gets that mode's phase): "same seed,
+  other resolution" is the same realization (the automatic resolution and its convergence study rely on it).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
+import warnings
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -36,8 +38,9 @@ import numpy as np
 
 from .._validate import as_int as _int, as_number as _num, as_nv, gib as _gib, machine_memory as _memory
 from ..distributions import Distribution, from_spec
-from ..errors import FlavomonInputError
+from ..errors import FlavomonInputError, PhysicsWarning
 from ..grids import PeriodicBox, VelocityGrid, rate_scale
+from .resolution import NzRule, nz_rule
 from .steppers import RK4_IMAG_STABILITY, STEPPERS, get_stepper
 
 __all__ = [
@@ -71,17 +74,22 @@ a = 0.9 benchmark) moved its 4-realization mean by 4.3 standard errors of a 20-r
 between dt = 1 and 0.5, and by 0.17 between dt = 0.5 and 0.25."""
 
 
-BACKENDS = ("numpy", "jax")
-"""The QKE back-ends: NumPy (always there) and JAX (CPU or GPU, float64)."""
+BACKENDS = ("numpy", "jax", "numba")
+"""The QKE back-ends: NumPy (the reference, always there), JAX (CPU or GPU, float64) and numba (fused CPU
+kernel with ducc0 FFTs, :mod:`flavomon.qke._numba`)."""
 
 
 def default_backend() -> str:
-    """The fastest installed QKE back-end: ``"jax"`` where JAX is importable, ``"numpy"`` otherwise.
+    """The fastest installed QKE back-end: ``"numba"`` where numba and ducc0 are importable, else ``"jax"``,
+    else ``"numpy"``.
 
     The one place that makes this choice (``QKEConfig(backend=None)``, ``flavomon qke``,
-    ``flavomon reproduce`` and sweeps all use it).  JAX runs the same scheme jit-compiled, about
-    2.5x faster on one CPU core; the two back-ends agree to 1e-10 (``tests/qke/test_qke_backends.py``).
+    ``flavomon reproduce`` and sweeps all use it).  On one CPU core the fused numba kernel is about 2x
+    faster than JAX and 4x faster than NumPy (``benchmarks/bench_qke.py``); on a GPU pass
+    ``backend="jax"``.  All three agree to 1e-10 (``tests/qke/test_qke_backends.py``).
     """
+    if importlib.util.find_spec("numba") is not None and importlib.util.find_spec("ducc0") is not None:
+        return "numba"
     return "jax" if importlib.util.find_spec("jax") is not None else "numpy"
 
 
@@ -93,8 +101,11 @@ class QKEConfig:
     ----------
     L : float
         Box length (1/mu).
-    Nz : int
-        Number of z points (and of box modes).
+    Nz : int or "auto"
+        Number of z points (and of box modes).  ``"auto"`` (default) picks the smallest FFT-friendly Nz
+        that resolves every unstable band with the margin of the convergence study
+        (:mod:`flavomon.qke.resolution`); it depends on the distribution, so :meth:`resolve` fixes it.
+        An explicit Nz below that rule gets a :class:`~flavomon.errors.PhysicsWarning`.
     Nv : int
         Gauss–Legendre velocity nodes (the package's one rule: an integer in [2, 4000]).
     t_end, dt_out : float
@@ -119,7 +130,7 @@ class QKEConfig:
     """
 
     L: float = 100.0
-    Nz: int = 700
+    Nz: int | str = "auto"
     Nv: int = 100
     t_end: float = 500.0
     dt_out: float = 1.0
@@ -135,7 +146,10 @@ class QKEConfig:
     def __post_init__(self) -> None:
         s = object.__setattr__
         s(self, "L", _num("L", self.L, positive=True))
-        s(self, "Nz", _int("Nz", self.Nz, minimum=2))
+        if isinstance(self.Nz, str) and self.Nz.strip().lower() == "auto":
+            s(self, "Nz", "auto")
+        else:
+            s(self, "Nz", _int("Nz", self.Nz, minimum=2, hint='an integer >= 2 or "auto"'))
         s(self, "Nv", as_nv(self.Nv))
         s(self, "t_end", _num("t_end", self.t_end, positive=True))
         s(self, "dt_out", _num("dt_out", self.dt_out, positive=True))
@@ -220,10 +234,22 @@ class QKEConfig:
         if self.is_resolved:
             if np.array_equal(self.D_v, D_v):
                 return self
-            base = replace(self, dt=self._resolution[2])  # the dt asked for, not the one chosen for another D_v
+            res = self._resolution  # the dt and Nz asked for, not the ones chosen for another D_v
+            base = replace(self, dt=res[2], Nz=res[4])
         if not np.all(np.isfinite(D_v)):
             raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
-        cfg = base.with_auto_dt(D_v)
+        rule = nz_rule(dist if isinstance(dist, Distribution) else None, base.vgrid().v, D_v, base.L)
+        if base.Nz == "auto":
+            base_nz = replace(base, Nz=rule.Nz_required)
+        else:
+            base_nz = base
+            if base.Nz < rule.Nz_required:
+                warnings.warn(
+                    f"Nz={base.Nz} is below the resolution rule for this distribution, Nz >= {rule.Nz_required} "
+                    f"({rule.describe()}); nonlinear harmonics alias back onto the bands: use Nz='auto' "
+                    f"(--Nz auto) unless the under-resolution is deliberate",
+                    PhysicsWarning, stacklevel=2)
+        cfg = base_nz.with_auto_dt(D_v)
         check_feasible(cfg, D_v)  # steps and memory, before anything is computed or written
         dt_max = stability_limit(D_v, cfg)
         if cfg.dt_used > dt_max:
@@ -236,7 +262,7 @@ class QKEConfig:
             cfg = replace(base)
         D_v = np.array(D_v, dtype=float)
         D_v.setflags(write=False)
-        object.__setattr__(cfg, "_resolution", (D_v, float(dt_max), base.dt))
+        object.__setattr__(cfg, "_resolution", (D_v, float(dt_max), base.dt, rule, base.Nz))
         return cfg
 
     @property
@@ -259,6 +285,23 @@ class QKEConfig:
     def dt_max(self) -> float:
         """The stability limit of the resolved step (:func:`stability_limit`)."""
         return self._resolved("dt_max")[1]
+
+    @property
+    def nz_rule(self) -> NzRule:
+        """The resolution rule for the resolved distribution (:func:`flavomon.qke.resolution.nz_rule`)."""
+        return self._resolved("nz_rule")[3]
+
+    @property
+    def Nz_auto(self) -> bool:
+        """Whether the resolved Nz was chosen by the rule (``Nz="auto"``) rather than given."""
+        return self._resolved("Nz_auto")[4] == "auto"
+
+    def resolution_record(self) -> dict[str, Any]:
+        """How the z resolution of a resolved run was chosen (for files and reports)."""
+        rule = self.nz_rule
+        return {"Nz": int(self.Nz), "Nz_choice": "auto" if self.Nz_auto else "explicit",
+                "Nz_required": int(rule.Nz_required), "Nz_margin": rule.margin, "K_band": rule.K_band,
+                "K_nyquist": math.pi * int(self.Nz) / self.L, "Nz_rule": rule.describe()}
 
     def identity(self) -> dict[str, Any]:
         """Everything that determines the numbers of a resolved run (for resume and reuse checks).
@@ -284,6 +327,9 @@ class QKEConfig:
         return self.dt_out * np.arange(self.n_out + 1)
 
     def box(self) -> PeriodicBox:
+        if self.Nz == "auto":
+            raise FlavomonInputError(
+                "Nz='auto' is chosen per distribution: use QKEConfig.resolve(dist) first (run_qke does)")
         return PeriodicBox(self.L, self.Nz)
 
     def vgrid(self) -> VelocityGrid:
@@ -414,9 +460,14 @@ def seed_state(D_v: np.ndarray, config: QKEConfig, realization: int = 0, *, psi0
         raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
     keep = seeded_modes(Nz)
     if psi0_K is None:
-        order = phase_order(Nz // 2)[:Nz]  # 0, 1, -1, ..., and for even Nz finally n = Nz/2 == -Nz/2
+        # draws in the order n = 0, 1, -1, ..., Nz/2, -Nz/2, so box mode n has the same phase at every Nz;
+        # even Nz: the Nyquist column is the mode labelled n = -Nz/2 and takes that mode's draw
+        order = phase_order(Nz // 2)
         rng = np.random.default_rng(config.seed + realization)
         phases = rng.uniform(0.0, 2.0 * np.pi, size=order.size)
+        if Nz % 2 == 0:
+            keep_draw = order != Nz // 2
+            order, phases = order[keep_draw], phases[keep_draw]
         psi0_K = np.zeros(Nz, dtype=complex)
         psi0_K[order % Nz] = math.sqrt(config.seed_power) * np.exp(1j * phases)
         if not config.seed_K0:

@@ -59,10 +59,10 @@ MIN_BOX_MODES = 4
 def _warn_if_box_misses_bands(dist: Distribution, config: QKEConfig) -> None:
     """PhysicsWarning if the box modes K_n = 2 pi n / L (``|n| <= Nz/2``) cannot show the instability.
 
-    Two cases: fewer than MIN_BOX_MODES box modes inside the unstable bands of the discrete
-    (Nv-node) system, e.g. a weak distribution (its bands shrink with int|D|dv) in the default
-    L = 100; or bands reaching beyond the grid's largest ``|K| = pi Nz / L``.  The bands come from
-    :func:`flavomon.linear.unstable_bands`.
+    Fewer than MIN_BOX_MODES box modes inside the unstable bands of the discrete (Nv-node) system,
+    e.g. a weak distribution (its bands shrink with int|D|dv) in the default L = 100.  (Bands reaching
+    beyond the grid's largest ``|K| = pi Nz / L`` are the resolution rule's business:
+    :meth:`flavomon.qke.QKEConfig.resolve` warns.)  The bands come from :func:`flavomon.linear.unstable_bands`.
     """
     bands = unstable_bands(dist, Nv=config.Nv)
     if not bands:
@@ -80,17 +80,7 @@ def _warn_if_box_misses_bands(dist: Distribution, config: QKEConfig) -> None:
             PhysicsWarning,
             stacklevel=4,
         )
-    K_top = float(np.max(np.abs(K_box)))
-    beyond = [b for b in bands if max(abs(b.K_lo), abs(b.K_hi)) > K_top]
-    if beyond:
-        K_far = max(max(abs(b.K_lo), abs(b.K_hi)) for b in beyond)
-        warnings.warn(
-            f"the unstable band(s) {', '.join(f'K in [{b.K_lo:.4g}, {b.K_hi:.4g}]' for b in beyond)} reach "
-            f"beyond the grid's largest |K| = pi Nz/L = {K_top:.3g}: modes there are not represented; raise "
-            f"Nz (Nz >= {2 * int(np.ceil(K_far * config.L / np.pi))} resolves them twice over)",
-            PhysicsWarning,
-            stacklevel=4,
-        )
+    # bands beyond the grid's largest |K|: the resolution rule of QKEConfig.resolve warns (flavomon.qke.resolution)
 
 
 def checkpoint_dir(out: str | os.PathLike) -> Path:
@@ -148,7 +138,7 @@ def qke_to_file(
     distribution: Any,
     *,
     L: float = 100.0,
-    Nz: int = 700,
+    Nz: int | str = "auto",
     Nv: int = 100,
     t_end: float = 500.0,
     dt_out: float = 1.0,
@@ -174,9 +164,10 @@ def qke_to_file(
     distribution : str, Distribution or callable
         Parsed once (:func:`flavomon.distributions.from_spec`).
     L, Nz, Nv, t_end, dt_out, realizations, seed, seed_power, dt, stepper, psi_profile
-        The fields of :class:`flavomon.qke.QKEConfig`.
+        The fields of :class:`flavomon.qke.QKEConfig` (``Nz="auto"``: the resolution rule of
+        :mod:`flavomon.qke.resolution`, recorded in the file).
     backend : str, optional
-        ``"numpy"`` or ``"jax"``; default :func:`flavomon.qke.default_backend` (the fastest installed).
+        ``"numba"``, ``"jax"`` or ``"numpy"``; default :func:`flavomon.qke.default_backend` (the fastest installed).
     workers, checkpoint_every
         Passed to :func:`flavomon.qke.run_qke` (execution only: the numbers do not depend on them).
         ``checkpoint_every`` is wall seconds, finite and >= 0 (NaN, inf or negative: one-line error).

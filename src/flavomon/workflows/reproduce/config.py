@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import FlavomonInputError
-from ...qke import default_backend
+from ...qke import BACKENDS, default_backend
 
 __all__ = ["ReproduceConfig", "DEFAULT", "FULL", "QUICK", "DEFAULT_OUT", "REFERENCE"]
 
@@ -48,7 +48,8 @@ class ReproduceConfig:
     realizations, seed : int
         QKE ensemble size and first seed (realization r uses seed + r).
     L, Nz, Nv, t_end, dt_out : float or int
-        Box length, z points, velocity nodes, final time, output cadence.
+        Box length, z points (``"auto"``: the resolution rule of :mod:`flavomon.qke.resolution`,
+        chosen per a and recorded in qke.nc and report.json), velocity nodes, final time, output cadence.
     seed_power : float
         Flat seed power per box mode, :math:`|\psi_{0,K}(0)|^2` (1e-13, docs §4).
     qlt_n_K, k_min, k_max : int, float, float
@@ -56,7 +57,7 @@ class ReproduceConfig:
     modes_n_K, modes_K_min, modes_K_max : int, float, float
         K grid of the linear analysis.
     backend : str
-        QKE back-end, "numpy" or "jax" (default: the fastest installed one,
+        QKE back-end, "numpy", "jax" or "numba" (default: the fastest installed one,
         :func:`flavomon.qke.default_backend`).
     workers : int or None
         QKE worker processes (execution only: results are identical for any value).
@@ -68,7 +69,7 @@ class ReproduceConfig:
     realizations: int = 20
     seed: int = 0
     L: float = 100.0
-    Nz: int = 700
+    Nz: int | str = "auto"
     Nv: int = 100
     t_end: float = 500.0
     dt_out: float = 1.0
@@ -100,8 +101,14 @@ class ReproduceConfig:
                 )
         if len(set(a_values)) != len(a_values):
             raise FlavomonInputError(f"--a: repeated values in {a_values}")
+        if isinstance(self.Nz, str) and self.Nz.strip().lower() == "auto":
+            object.__setattr__(self, "Nz", "auto")
+        elif not isinstance(self.Nz, bool) and isinstance(self.Nz, (int, np.integer)) and self.Nz < 2:
+            raise FlavomonInputError(f"--Nz {self.Nz}: must be auto or an integer >= 2")
         for name in ("realizations", "Nz", "Nv", "qlt_n_K", "modes_n_K"):
             val = getattr(self, name)
+            if name == "Nz" and val == "auto":
+                continue
             if isinstance(val, bool) or not isinstance(val, (int, np.integer)):
                 raise FlavomonInputError(f"{name} must be an integer, got {val!r}")
         if self.realizations < 2:
@@ -118,8 +125,8 @@ class ReproduceConfig:
             raise FlavomonInputError(f"dt_out = {self.dt_out:g} exceeds t_end = {self.t_end:g}")
         if not (math.isfinite(self.qke_checkpoint_every) and self.qke_checkpoint_every > 0):
             raise FlavomonInputError(f"--checkpoint-every {self.qke_checkpoint_every!r}: must be > 0 seconds")
-        if self.backend not in ("numpy", "jax"):
-            raise FlavomonInputError(f"--backend {self.backend!r}: expected numpy or jax")
+        if self.backend not in BACKENDS:
+            raise FlavomonInputError(f"--backend {self.backend!r}: expected one of {', '.join(BACKENDS)}")
 
     def physics_dict(self) -> dict[str, Any]:
         """The configuration without execution-only options (what the report records)."""
@@ -131,15 +138,13 @@ class ReproduceConfig:
 
 
 FULL = ReproduceConfig()
-"""Full fidelity: F2's benchmark exactly (20 realizations, Nz = 700, t = 500) [docs §4]."""
+"""Full fidelity: F2's benchmark (20 realizations, t = 500) at the automatic QKE resolution [docs §4].
 
-DEFAULT = ReproduceConfig(realizations=4)
-"""What ``flavomon reproduce`` runs with no options: F2's set-up with a 4-realization QKE ensemble.
+The resolution rule (:mod:`flavomon.qke.resolution`) gives the Nz = 700 answer of F2 (20-realization mean
+D_v at t = 500 to L1 < 1e-5, same seeds) at a fraction of its cost; ``--Nz 700`` runs F2's grid itself."""
 
-The 20-realization ensemble takes longer than the 5-minute target on a 2-core machine; every
-realization is still the full benchmark, only the ensemble mean is noisier (the report states
-the noise floor).  ``--full`` gives :data:`FULL`.
-"""
+DEFAULT = FULL
+"""What ``flavomon reproduce`` runs with no options: :data:`FULL` (``--full`` is kept as a no-op)."""
 
 QUICK = ReproduceConfig(realizations=2)
 """``--quick``: the smallest ensemble that still has a standard deviation."""

@@ -155,7 +155,8 @@ def run_reproduce(
         run_times: dict[str, Any] = {}
         n = len(pieces)
         log(f"{n} pieces into {folder}/ (a = {', '.join(f'{a:g}' for a in cfg.a_values)}; "
-            f"{cfg.realizations} realizations, Nz = {cfg.Nz}, Nv = {cfg.Nv}, t_end = {cfg.t_end:g})")
+            f"{cfg.realizations} realizations, Nz = {cfg.Nz}{' (chosen per a, in qke_*.nc and report.json)' if cfg.Nz == 'auto' else ''}, "
+            f"Nv = {cfg.Nv}, t_end = {cfg.t_end:g})")
         for i, piece in enumerate(pieces, 1):
             path = folder / piece.filename
             why = config_mismatch(piece, path)
