@@ -2,9 +2,11 @@ r"""Fused CPU back-end of the QKE box solver: the same scheme as :mod:`flavomon.
 
 One composition stage (docs §4, :mod:`flavomon.qke.steppers`) is
 
-* **A** — exact streaming in Fourier space: one complex FFT pair of :math:`\psi_v` and one real FFT pair
-  (``r2c``/``c2r``) of the real field :math:`D_v`, with the phases of :class:`~flavomon.qke.kernel.NumpyKernel`
-  (the 1/Nz of the inverse transform folded into them);
+* **A** — exact streaming: one complex FFT pair of :math:`\psi_v` and one real FFT pair (``r2c``/``c2r``) of the
+  real field :math:`D_v`, with the phases of :class:`~flavomon.qke.kernel.NumpyKernel` factored as
+  :math:`e^{-i(vK-\bar H_v)\tau}=e^{-ivK\tau}\,e^{i\bar H_v\tau}`: the K part from one half table shared by
+  :math:`\psi` (at :math:`\pm K`) and D, the 1/Nz of the inverse transform folded in; the K-independent
+  background phase applied in z as the local step reads the state;
 * **B** — the local precession :math:`\partial_t\mathbf P_v=(\mathbf H_v-\bar{\mathbf H}_v)\times\mathbf P_v`
   [F2 eq. 4], one classical RK4 step, as a single compiled loop over blocks of z columns: the moments
   :math:`\mathbf P_0,\mathbf P_1` of a block, its four RK4 stages and the update stay in cache, so the
@@ -97,6 +99,29 @@ def _mul(a, b):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def _mul_half(ph, dh, H, Nz, inv):  # pragma: no cover - compiled
+    # the streaming phases of one stage from the half table H[v, j] = exp(-i v K_j tau) / Nz, K_j = 2 pi j / L,
+    # j = 0 .. Nz//2: psi at +K_j (FFT column j) and at -K_j (column Nz - j, the conjugate phase), D at K_j;
+    # even Nz: the Nyquist column is psi's mode n = -Nz/2 (K = -pi Nz / L) and is not streamed for D
+    Nv = H.shape[0]
+    nh = Nz // 2
+    top = (Nz + 1) // 2
+    for i in range(Nv):
+        e = H[i, 0]
+        ph[i, 0] = ph[i, 0] * e
+        dh[i, 0] = dh[i, 0] * e
+        for j in range(1, top):
+            e = H[i, j]
+            ph[i, j] = ph[i, j] * e
+            dh[i, j] = dh[i, j] * e
+        for j in range(1, top):
+            ph[i, Nz - j] = ph[i, Nz - j] * H[i, j].conjugate()
+        if Nz % 2 == 0:
+            ph[i, nh] = ph[i, nh] * H[i, nh].conjugate()
+            dh[i, nh] = dh[i, nh] * inv
+
+
+@numba.njit(cache=True, nogil=True)
 def _box_averages(psi, D):  # pragma: no cover - compiled
     # z averages of D_v and of D_v^2 + |psi_v|^2, per v
     Nv, Nz = D.shape
@@ -127,9 +152,13 @@ def _weighted_column_sum(wE, X):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def local_rk4(psi, D, v, w, wv, D0bar, D1bar, h, bz):  # pragma: no cover - compiled
+def local_rk4(psi, D, v, w, wv, D0bar, D1bar, h, bz, rot):  # pragma: no cover - compiled
     r"""One classical RK4 step of length ``h`` of the local precession, in place on ``psi`` (Nv, Nz) complex
-    and ``D`` (Nv, Nz) real  [F2 eq. 4, docs §4]; z in blocks of ``bz`` columns."""
+    and ``D`` (Nv, Nz) real  [F2 eq. 4, docs §4]; z in blocks of ``bz`` columns.
+
+    ``psi`` is first multiplied by ``rot`` (Nv,): the background-refraction phase
+    :math:`e^{i(\bar D_0-v\bar D_1)\tau}` of the streaming sub-flow before it, which is the same for every K and
+    so is applied here, in z, where it costs nothing extra."""
     Nv, Nz = D.shape
     P = np.empty((3, Nv, bz))
     Ya = np.empty((3, Nv, bz))
@@ -142,7 +171,7 @@ def local_rk4(psi, D, v, w, wv, D0bar, D1bar, h, bz):  # pragma: no cover - comp
         nb = min(bz, Nz - z0)
         for i in range(Nv):
             for j in range(nb):
-                q = psi[i, z0 + j]
+                q = psi[i, z0 + j] * rot[i]
                 P[0, i, j] = q.real
                 P[1, i, j] = q.imag
                 P[2, i, j] = D[i, z0 + j]
@@ -175,16 +204,21 @@ class NumbaKernel:
         self.wv = np.ascontiguousarray(ref.w * ref.v)
         self.D0bar, self.D1bar = ref.D0bar, ref.D1bar
         inv = 1.0 / self.Nz  # the inverse transforms are unnormalised: fold 1/Nz into the phases
-        self.E_psi = [np.ascontiguousarray(e * inv) for e in ref.E_psi]
-        self.E_D = [np.ascontiguousarray(e * inv) for e in ref.E_D]
+        self.inv = inv
         self.hb = [float(b) * ref.h for b in ref.stage_b]
+        # stage phases: exp(-i (v K - Hbar_v) tau) = exp(-i v K tau) exp(i Hbar_v tau); the K part is one half table
+        # shared by psi (+K and, conjugated, -K) and D, the K-independent part a phase per v applied in z
+        Kh = 2 * np.pi * np.arange(self.Nz // 2 + 1) / config.L
+        Hbar = ref.D0bar - ref.v * ref.D1bar  # background refraction [F2 eq. 4]
+        self.H = [np.ascontiguousarray(np.exp(-1j * ref.v[:, None] * Kh[None, :] * (c * ref.h)) * inv) for c in ref.stage_c]
+        self.rot = [np.ascontiguousarray(np.exp(1j * Hbar * (c * ref.h))) for c in ref.stage_c]
         self.Elast = (ref.Elast_psi, ref.Elast_D)
         self.Einit = (ref.Einit_psi * inv, ref.Einit_D * inv)
         nr = self.Nz // 2 + 1
         self._dh = np.empty((self.Nv, nr), dtype=complex)
         self._wE = np.ascontiguousarray(ref.w[:, None] * ref.Elast_psi / self.Nz)  # psi_0,K = sum_v w_v E_v,K psi^u_v,K / Nz
 
-    # -- A-flow ------------------------------------------------------------------------------
+    # -- A-flow (the initial and final sub-flows; the stages use advance's fused form) ---------------
     def _stream(self, psi: np.ndarray, D: np.ndarray, E_psi: np.ndarray, E_D: np.ndarray) -> None:
         dh = self._dh
         ducc0.fft.c2c(psi, axes=(1,), forward=True, out=psi, nthreads=1)  # in place: one buffer less in cache
@@ -214,10 +248,17 @@ class NumbaKernel:
         """``nsteps`` composition steps from ``u`` (not modified)."""
         psi, D = self._split(u)
         v, w, wv, D0, D1 = self.v, self.w, self.wv, self.D0bar, self.D1bar
+        dh, Nz, inv = self._dh, self.Nz, self.inv
         for _ in range(int(nsteps)):
-            for E_psi, E_D, hb in zip(self.E_psi, self.E_D, self.hb):
-                self._stream(psi, D, E_psi, E_D)
-                local_rk4(psi, D, v, w, wv, D0, D1, hb, BLOCK_Z)
+            for H, rot, hb in zip(self.H, self.rot, self.hb):
+                # A: streaming (the K part in Fourier space, the background phase inside the local step)
+                ducc0.fft.c2c(psi, axes=(1,), forward=True, out=psi, nthreads=1)
+                ducc0.fft.r2c(D, axes=(1,), forward=True, out=dh, nthreads=1)
+                _mul_half(psi, dh, H, Nz, inv)
+                ducc0.fft.c2c(psi, axes=(1,), forward=False, out=psi, nthreads=1)
+                ducc0.fft.c2r(dh, axes=(1,), forward=False, lastsize=Nz, out=D, nthreads=1)
+                # B: local precession, one RK4 step
+                local_rk4(psi, D, v, w, wv, D0, D1, hb, BLOCK_Z, rot)
         return self._join(psi, D)
 
     def diagnose(self, u: np.ndarray) -> dict:
