@@ -131,11 +131,11 @@ def test_qke_config_resolve_refuses_steps_and_memory():
 
 
 def test_qke_refuses_a_box_that_does_not_fit(tmp_path):
-    """--Nz 100000000 needs ~5e3 GiB: refused before the checkpoint folder exists; '1e8' is not an int."""
+    """--Nz 100000000 needs ~5e3 GiB: refused before the checkpoint folder exists; '1e8' is neither auto nor an int."""
     _refused(tmp_path, "qke", "--distribution", "benchmark:a=0.9", "--Nz", "100000000", "--t-end", "5",
              "--realizations", "2", "--out", "q.nc", match="GiB of memory but this machine has")
     _refused(tmp_path, "qke", "--distribution", "benchmark:a=0.9", "--Nz", "1e8", "--out", "q.nc",
-             match="invalid int value")
+             match="--Nz: expected auto or an integer, got '1e8'")
     _refused(tmp_path, "qke", "--distribution", "benchmark:a=0.9", "--Nv", "100000", "--out", "q.nc",
              match="Nv must be an integer in [2, 4000]")
 

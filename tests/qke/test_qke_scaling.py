@@ -69,7 +69,7 @@ def test_box_that_cannot_show_the_instability_warns():
 
     c = 0.01 in the F2 box (spacing 0.063): one box mode (K = 0) in bands of width 0.008 and 0.0034.
     c = 1 on 32 points: the band K in [-2.0, -1.2] lies beyond pi Nz/L = 1.0, far below the resolution
-    rule (pi Nz/L >= 3 K_band: Nz >= 200).
+    rule (pi Nz/L >= 5.5 K_band: Nz >= 360).
     The F2 box at the automatic resolution stays silent.
     """
     import warnings
@@ -79,7 +79,8 @@ def test_box_that_cannot_show_the_instability_warns():
 
     with pytest.warns(PhysicsWarning, match=r"only 1 box mode\(s\) .* L >= 6\.\d+e\+03"):
         qke_to_file(_scaled(0.01), Nz=32, Nv=24, t_end=1.0, realizations=1, progress=False)
-    with pytest.warns(PhysicsWarning, match=r"Nz=32 is below the resolution rule .* Nz >= 200 .* K_band = 2\.04"):
+    need = QKEConfig(Nv=24, t_end=1.0, realizations=1).resolve(_scaled(1.0)).nz_rule.Nz_required
+    with pytest.warns(PhysicsWarning, match=rf"Nz=32 is below the resolution rule .* Nz >= {need} .* K_band = 2\.04"):
         qke_to_file(_scaled(1.0), Nz=32, Nv=24, t_end=1.0, realizations=1, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -45,7 +45,7 @@ class NzRule:
     Attributes
     ----------
     K_band : float
-        Largest |K| of the unstable bands (or the band-search edge when nothing grows).
+        Largest :math:`|K|` of the unstable bands (or the band-search edge when nothing grows).
     margin : float
         The margin m of K_Nyquist >= m K_band.
     Nz_required : int
@@ -67,12 +67,19 @@ class NzRule:
 
 
 def band_K_max(bands: Any) -> float:
-    """Largest |K| over a list of :class:`~flavomon.linear.UnstableBand` (0 for none)."""
+    """Largest :math:`|K|` over a list of :class:`~flavomon.linear.UnstableBand` (0 for none)."""
     return max((max(abs(b.K_lo), abs(b.K_hi)) for b in bands), default=0.0)
 
 
+_SMOOTH_SEARCH_MAX = 2**40
+"""Above this the required Nz is only rounded up to even (no machine holds such a box; the run is refused)."""
+
+
 def fft_size(n: float) -> int:
-    """The smallest even 7-smooth integer (2^a 3^b 5^c 7^d, a >= 1) that is >= ``n``."""
+    """The smallest even 7-smooth integer (2^a 3^b 5^c 7^d, a >= 1) that is >= ``n`` (``n`` < 2^40; beyond,
+    the next even integer)."""
+    if not n < _SMOOTH_SEARCH_MAX:  # far beyond any feasible box (the feasibility check refuses it): just even
+        return 2 * int(math.ceil(float(n) / 2))
     n = max(2, int(math.ceil(n - 1e-9)))
     n += n % 2
     while True:

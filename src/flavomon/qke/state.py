@@ -239,16 +239,7 @@ class QKEConfig:
         if not np.all(np.isfinite(D_v)):
             raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
         rule = nz_rule(dist if isinstance(dist, Distribution) else None, base.vgrid().v, D_v, base.L)
-        if base.Nz == "auto":
-            base_nz = replace(base, Nz=rule.Nz_required)
-        else:
-            base_nz = base
-            if base.Nz < rule.Nz_required:
-                warnings.warn(
-                    f"Nz={base.Nz} is below the resolution rule for this distribution, Nz >= {rule.Nz_required} "
-                    f"({rule.describe()}); nonlinear harmonics alias back onto the bands: use Nz='auto' "
-                    f"(--Nz auto) unless the under-resolution is deliberate",
-                    PhysicsWarning, stacklevel=2)
+        base_nz = replace(base, Nz=rule.Nz_required) if base.Nz == "auto" else base
         cfg = base_nz.with_auto_dt(D_v)
         check_feasible(cfg, D_v)  # steps and memory, before anything is computed or written
         dt_max = stability_limit(D_v, cfg)
@@ -258,6 +249,12 @@ class QKEConfig:
                 f"{what}={cfg.dt_used:g} exceeds the stability limit dt_max={dt_max:.4g} of the {cfg.stepper} "
                 f"local RK4 sub-step (b_max*dt*Lambda <= 2*sqrt(2)); pass a smaller dt"
             )
+        if base.Nz != "auto" and base.Nz < rule.Nz_required:  # said only of a run that will go ahead
+            warnings.warn(
+                f"Nz={base.Nz} is below the resolution rule for this distribution, Nz >= {rule.Nz_required} "
+                f"({rule.describe()}); nonlinear harmonics alias back onto the bands: use Nz='auto' "
+                f"(--Nz auto) unless the under-resolution is deliberate",
+                PhysicsWarning, stacklevel=2)
         if cfg is base:
             cfg = replace(base)
         D_v = np.array(D_v, dtype=float)
