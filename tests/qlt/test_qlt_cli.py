@@ -60,3 +60,30 @@ def test_resonant_on_nonresonant_instability_says_so(tmp_path):
     assert not (tmp_path / "r.nc").exists()
     ds = qlt_to_file(dist, n_K=200, t_end=5, progress=False)
     assert float(ds["gamma"].max()) > 0.09
+
+
+def test_qlt_takes_physical_K_like_modes_and_says_which_grid_it_used(tmp_path, capsys):
+    """--K-min/--K-max are the physical K of `flavomon modes`; --k-min/--k-max the shifted k = K + D1.
+
+    The mix-up of the first-hour trial (--k-min -2.5 taken for K, silently K in [-2.88, 0.62]) is now a
+    choice of option names, and the final line names both ranges."""
+    import xarray as xr
+
+    from flavomon import from_spec
+    from flavomon.cli.main import main
+
+    D1 = float(from_spec("benchmark:a=0.9").D1)
+    a, b = tmp_path / "a.nc", tmp_path / "b.nc"
+    common = ["--distribution", "benchmark:a=0.9", "--t-end", "5", "--n-K", "300", "--no-progress"]
+    assert main(["qlt", *common, "--K-min", "-2.5", "--K-max", "1", "--out", str(a)]) == 0
+    err = capsys.readouterr().err
+    assert "i.e. K in [-2.5, 1]" in err and f"(D1 = {D1:.6g})" in err, err
+    assert main(["qlt", *common, "--k-min", repr(-2.5 + D1), "--k-max", repr(1 + D1), "--out", str(b)]) == 0
+    with xr.open_dataset(a) as da, xr.open_dataset(b) as db:
+        np.testing.assert_array_equal(da["K"].values, db["K"].values)
+        np.testing.assert_array_equal(da["D"].values, db["D"].values)
+        assert da["K"].values.min() >= -2.5 - 1e-12 and da["K"].values.max() <= 1 + 1e-12
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:  # one range, one meaning: both spellings at once are refused
+        main(["qlt", *common, "--k-min", "-2", "--K-min", "-2.5", "--out", str(tmp_path / "c.nc")])
+    assert exc.value.code == 2 and "not allowed with argument" in capsys.readouterr().err

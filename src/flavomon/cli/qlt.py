@@ -17,8 +17,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--distribution", required=True, metavar="SPEC", help="benchmark:a=0.9, shallow:a=0.95, isotropic:D0=1, PATH.csv|npz")
     p.add_argument("--Nv", type=int, default=100, help="Gauss-Legendre velocity nodes (default 100)")
     p.add_argument("--n-K", type=int, default=600, help="points of the K grid (default 600)")
-    p.add_argument("--k-min", type=float, default=-2.0, help="lowest shifted wavenumber k = K + D1 (default -2)")
-    p.add_argument("--k-max", type=float, default=2.0, help="highest shifted wavenumber (default 2)")
+    lo = p.add_mutually_exclusive_group()
+    lo.add_argument("--k-min", type=float, default=None,
+                    help="lowest SHIFTED wavenumber k = K + D1 of the QLT grid (default -2); not the box K: "
+                         "for physical K, as in `flavomon modes`, use --K-min")
+    lo.add_argument("--K-min", dest="K_min", type=float, default=None,
+                    help="lowest physical wavenumber K of the QLT grid (the K of `flavomon modes`); sets k = K + D1")
+    hi = p.add_mutually_exclusive_group()
+    hi.add_argument("--k-max", type=float, default=None, help="highest SHIFTED wavenumber k = K + D1 (default 2)")
+    hi.add_argument("--K-max", dest="K_max", type=float, default=None, help="highest physical wavenumber K")
     p.add_argument("--t-end", type=float, default=500.0, help="final time in 1/mu (default 500)")
     p.add_argument("--dt-out", type=float, default=1.0, help="output cadence (default 1)")
     p.add_argument("--seed-power", type=float, default=1e-13, help="|psi_{0,K}(0)|^2 per box mode of the QKE seed (default 1e-13)")
@@ -31,13 +38,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..distributions import from_spec
     from ..workflows.qlt import qlt_to_file
 
+    dist = from_spec(args.distribution)
+    D1 = float(dist.D1)  # k = K + D1 [F2 eq. 9; docs §3]
+    k_min = args.k_min if args.K_min is None else args.K_min + D1
+    k_max = args.k_max if args.K_max is None else args.K_max + D1
+    k_min = -2.0 if k_min is None else k_min
+    k_max = 2.0 if k_max is None else k_max
     ds = qlt_to_file(
-        args.distribution, Nv=args.Nv, n_K=args.n_K, k_min=args.k_min, k_max=args.k_max, t_end=args.t_end,
+        dist, Nv=args.Nv, n_K=args.n_K, k_min=k_min, k_max=k_max, t_end=args.t_end,
         seed_power=args.seed_power, L=args.L, resonant=args.resonant, dt_out=args.dt_out, out=args.out,
         progress=not args.no_progress, command="flavomon " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
     )
     print(f"wrote {args.out}: status {ds.attrs['status']}, t = 0..{float(ds.t[-1]):g}, "
-          f"D0 drift {abs(float(ds.D0[-1]) - float(ds.D0[0])) / max(abs(float(ds.D0[0])), 1e-300):.1e}", file=sys.stderr)
+          f"D0 drift {abs(float(ds.D0[-1]) - float(ds.D0[0])) / max(abs(float(ds.D0[0])), 1e-300):.1e}; "
+          f"grid k = K + D1 in [{k_min:.6g}, {k_max:.6g}], i.e. K in [{k_min - D1:.6g}, {k_max - D1:.6g}] "
+          f"(D1 = {D1:.6g})", file=sys.stderr)
     return 0
