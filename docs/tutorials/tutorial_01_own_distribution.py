@@ -18,6 +18,31 @@ Units: :math:`\mu = \sqrt2 G_F n_\nu = 1` (see the units page).
 """
 
 # %%
+# The first hour, in a dozen lines
+# --------------------------------
+# The README's path from a Python function to a figure (the test suite runs the same lines). The
+# files go to a temporary folder here; the rest of the page takes the same steps one by one.
+import os
+import tempfile
+
+here = os.getcwd()
+os.chdir(tempfile.mkdtemp(prefix="flavomon-first-hour-"))
+import numpy as np
+import flavomon as fm
+
+dist = fm.from_callable(lambda v: 0.6 * np.exp(-4 * (1 - v) ** 2) - 0.2, name="my_D")  # your own D(v)
+print(fm.unstable_bands(dist))                     # where it is unstable, how fast
+modes = fm.find_modes(dist)                        # every branch Omega(K), on an automatic K range
+print(modes)                                       # a short summary, not the arrays
+qlt = fm.run_qlt(dist, fm.QLTConfig(t_end=300))    # how it relaxes: full quasi-linear theory
+print(qlt)
+fm.plot(modes, "my_modes.png")                     # the dispersion diagram
+fm.plot(qlt, "my_qlt.png")                         # D_v(t) and the spectrum
+fm.save(qlt, "my_qlt.nc")                          # the numbers, readable by xarray
+os.chdir(here)
+
+
+# %%
 # A distribution as a Python function
 # ------------------------------------
 # A forward-peaked :math:`\nu_e` excess on a broad :math:`\nu_\mu` background, with one

@@ -20,7 +20,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="largest K (default: automatic, -D1 + (2A + min(1, A)))")
     p.add_argument("--n-K", type=int, default=351, dest="n_K", help="number of K points (default 351)")
     p.add_argument("--Nv", type=int, default=None, help="discrete route on an Nv-node Gauss-Legendre grid (default: continuum)")
-    p.add_argument("--out", required=True, help="output netCDF file (modes.nc)")
+    p.add_argument("--out", default=None, help="output netCDF file (modes.nc); may be left out when --plot is given")
     p.add_argument("--plot", default=None, help="also write the F1 Fig. S4-style figure; the format follows the extension (png, pdf, svg, ...), "
                         "checked with OUT before computing")
     p.set_defaults(func=run)
@@ -28,8 +28,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import FlavomonInputError
     from ..workflows.modes import modes_to_file
 
+    if args.out is None and args.plot is None:
+        raise FlavomonInputError("nothing to write: give --out FILE.nc (the roots) and/or --plot FIGURE.png")
     command = " ".join(shlex.quote(a) for a in ["flavomon", *sys.argv[1:]])
     ds = modes_to_file(
         args.distribution,
@@ -44,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     g = float(ds["gamma_max"])
     print(
         f"modes: {ds.sizes['K']} K points, {ds.sizes['root']} branches; "
-        f"gamma_max = {g:.8g} at K = {float(ds['K_at_gamma_max']):.6g}; wrote {args.out}"
-        + (f" and {args.plot}" if args.plot else "")
+        f"gamma_max = {g:.8g} at K = {float(ds['K_at_gamma_max']):.6g}; wrote "
+        + " and ".join(p for p in (args.out, args.plot) if p)
     )
     return 0

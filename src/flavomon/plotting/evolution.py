@@ -57,11 +57,20 @@ def plot_spectra(ds: xr.Dataset, ax, *, times: Sequence[float] | None = None, L:
     if times is None:
         times = np.linspace(t[0], t[-1], 5)
     scale = 1.0 if L is None else float(L) ** 2
+    # the physical range: from a hundredth of the smallest seeded power up; QLT holds no power outside the
+    # unstable bands (zero there), which is left out rather than drawn at the bottom of the float range
+    P0 = P.isel(t=0).values * scale
+    seeded = P0[np.isfinite(P0) & (P0 > 0)]
+    floor = 1e-2 * float(seeded.min()) if seeded.size else None
     lines = []
     for tt in times:
         i = int(np.argmin(np.abs(t - tt)))
-        (ln,) = ax.semilogy(ds["K"].values, np.maximum(P.isel(t=i).values * scale, 1e-300), label=f"t = {t[i]:g}", **kw)
+        y = P.isel(t=i).values * scale
+        y = np.where(np.isfinite(y) & (y > (floor if floor is not None else 0.0)), y, np.nan)
+        (ln,) = ax.semilogy(ds["K"].values, y, label=f"t = {t[i]:g}", **kw)
         lines.append(ln)
+    if floor is not None:
+        ax.set_ylim(bottom=floor)
     ax.set_xlabel("K")
     ax.set_ylabel(r"$|\psi_{0,K}|^2$" if L is None else r"$|\tilde\psi_{0,K}|^2$")
     ax.legend(fontsize="small")

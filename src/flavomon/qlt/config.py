@@ -217,9 +217,19 @@ class QLTResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     final_state: Any = None
 
+    _STATUS_MEANING = {
+        "completed": "ran to t_end with modes still growing",
+        "saturated": "every unstable mode stopped growing before t_end; the final state fills the later times",
+        "stable": "nothing grows: D(v) stays as it is",
+        "max_steps": "stopped at the step limit before t_end",
+    }
+
     def __repr__(self) -> str:
         kind = "resonant" if self.config.resonant else "full"
-        return (f"QLTResult({kind} QLT, status={self.status!r}, t in [0, {float(self.t[-1]):g}] ({self.t.size} outputs), "
+        what = self._STATUS_MEANING.get(self.status, "")
+        sat = f" at t={self.t_saturation:.4g}" if self.status == "saturated" and self.t_saturation is not None else ""
+        return (f"QLTResult({kind} QLT, status={self.status!r}{sat} ({what}), "
+                f"t in [0, {float(self.t[-1]):g}] ({self.t.size} outputs), "
                 f"Nv={self.v.size}, n_K={self.K.size}, max power={float(np.max(self.power)):.3g}, "
                 f"D0 drift={self.D0_drift:.2g}; arrays: t, v, w, K, k, D, power, P, gamma, Omega_R, D0)")
 

@@ -1,0 +1,30 @@
+"""report.md states a verdict per target, with the target, and calls out notable mismatches."""
+
+from __future__ import annotations
+
+from flavomon.report import PEAK_MISMATCH_DK, report_markdown, verdict_lines
+
+
+def _result(L1, target, dK, drift=1e-13, gamma=0.11150931):
+    return {
+        "realizations": 20, "t_end": 500.0, "L1_qke_qlt": L1, "L1_qke_resonant": 0.0, "qke_noise_floor": 8e-4,
+        "gamma_max": gamma, "K_at_gamma_max": -1.47,
+        "D0_drift": {"qke": drift, "qlt": 1e-15, "qlt_resonant": 1e-2},
+        "D0_final": {"qke": -1.2, "qlt": -1.2, "qlt_resonant": -1.19},
+        "reference": {"gamma_max": 0.11150931, "L1_qke_qlt_target": target},
+        "spectrum_peaks": {"final": {"qke": {"K": -1.0, "height": 1.0}, "qlt": {"K": -1.0 + dK, "height": 1.0}}},
+    }
+
+
+def test_verdicts_state_the_target_and_say_met_or_not():
+    rep = {"results": {"0.9": _result(2e-3, 3e-3, 0.0), "0.7": _result(2e-2, 1.5e-2, 0.0),
+                       "0.5": _result(8e-2, None, 2 * PEAK_MISMATCH_DK, drift=1e-6, gamma=0.2)}}
+    lines = "\n".join(verdict_lines(rep))
+    assert "a = 0.9: L1(QKE, QLT) = 0.002, target <= 0.003: **met**" in lines
+    assert "a = 0.7: L1(QKE, QLT) = 0.02, target <= 0.015: **NOT met**" in lines
+    assert "no accuracy target" in lines
+    assert lines.count("**agrees**") == 2 and "**DIFFERS**" in lines  # gamma_max 0.2 against 0.1115...
+    assert "**NOT kept**" in lines  # a D0 drift of 1e-6 is no round-off
+    assert lines.count("notable:") == 1 and "peaks differ by 0.20 in K" in lines
+    md = report_markdown(rep | {"config": {}})
+    assert "## Verdict" in md and md.index("## Verdict") < md.index("Spectrum peaks")
