@@ -322,8 +322,10 @@ def verdict_lines(report: Mapping[str, Any]) -> list[str]:
         L1, floor = r["L1_qke_qlt"], r["qke_noise_floor"]
         if target is not None:
             met = "met" if L1 <= target else "NOT met"
+            small = (f"; the target is for F2's 20 realizations, and with {N} the noise floor alone is {floor:.2g}"
+                     if L1 > target and N is not None and N < 20 else "")
             out.append(f"- a = {key}: L1(QKE, QLT) = {L1:.3g}, target <= {target:.2g}: **{met}** "
-                       f"(QKE noise floor {floor:.2g} with {N} realizations).")
+                       f"(QKE noise floor {floor:.2g} with {N} realizations{small}).")
         else:
             out.append(f"- a = {key}: L1(QKE, QLT) = {L1:.3g}; no accuracy target is set for this case (docs §9 lists "
                        f"none); QKE noise floor {floor:.2g} with {N} realizations.")
