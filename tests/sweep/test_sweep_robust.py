@@ -82,6 +82,17 @@ def _snapshot(pt: list[Path]) -> dict[str, tuple[int, int, bytes]]:
 # ------------------------------------------------------------------------------------------
 # cause 3: the LocalCluster's ports
 # ------------------------------------------------------------------------------------------
+
+
+def _reap(proc) -> None:
+    """Kill the sweep's process group if it is still running, and close its pipes."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    proc.stdout.close()
+    proc.stderr.close()
+
+
 def test_local_cluster_is_asked_for_loopback_and_no_dashboard(monkeypatch):
     """Fast check of what the engine asks Dask for (the real sockets: the slow test below)."""
     import distributed
@@ -189,11 +200,7 @@ def test_cli_dashboard_only_when_asked_and_on_loopback(tmp_path):
         rc = proc.wait(timeout=WAIT_S)
         err = buf + proc.stderr.read()
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        proc.stdout.close()
-        proc.stderr.close()
+        _reap(proc)
     assert rc == 0, err
     assert "Traceback" not in err and err.count("\n") == 2, err  # the address and the summary
 
@@ -285,11 +292,7 @@ def test_ctrl_c_one_line_exit_130_finished_points_kept(tmp_path):
         rc = proc.wait(timeout=WAIT_S)
         err = proc.stderr.read()
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        proc.stdout.close()
-        proc.stderr.close()
+        _reap(proc)
     assert rc == 130, err
     assert err.count("\n") == 1 and err.startswith("flavomon sweep: interrupted; "), err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err

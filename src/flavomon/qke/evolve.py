@@ -434,11 +434,10 @@ def _pool_task(D_v, config, r, store, ckpt_every, resume, queue, stop, psi0_K):
         seen[0] = now
         return stop.is_set()
 
-    out = r, _run_one(
+    return r, _run_one(
         D_v, config, r, psi0_K=psi0_K, store=store, ckpt_every=ckpt_every, resume=resume,
         report=report, should_stop=should_stop,
     )
-    return out
 
 
 @contextmanager
