@@ -30,3 +30,21 @@ def test_verdicts_state_the_target_and_say_met_or_not():
     assert "the target is for F2's 20 realizations" in verdict_lines({"results": {"0.9": few}})[0]
     md = report_markdown(rep | {"config": {}})
     assert "## Verdict" in md and md.index("## Verdict") < md.index("Spectrum peaks")
+
+
+def test_report_md_defines_its_notation_and_links_existing_docs():
+    """A colleague reads report.md without the code: L1, w_v, the noise floor and the other table headings are
+    defined in it, and every docs page it points to exists in the repository."""
+    import re
+    from pathlib import Path
+
+    from flavomon.report import NOTATION_LINES
+
+    text = "\n".join(NOTATION_LINES)
+    for term in ("**L1**", "**w_v**", "**noise floor**", "**D0 drift**", "**gamma_max**", "|psi~_{0,K}|^2", "**Nz**"):
+        assert term in text, term
+    root = Path(__file__).resolve().parents[1]
+    pages = re.findall(r"docs/[\w/.-]+\.md", text)
+    assert len(pages) >= 4
+    for p in pages:
+        assert (root / p).is_file(), p

@@ -19,7 +19,8 @@ The curated names below are the stable API; the subpackages :mod:`flavomon.linea
 Distributions
     from_spec, from_callable, from_table, from_file, Distribution; the families benchmark, shallow, isotropic
 Linear theory
-    find_modes, ModesResult, growth_rate_max, unstable_bands, UnstableBand
+    find_modes, ModesResult, growth_rate_max, unstable_bands, UnstableBand;
+    in a matter gradient band_gain, drift_gain, critical_gradient
 QKE box solver
     run_qke, QKEConfig, QKEResult
 Quasi-linear theory
@@ -71,7 +72,7 @@ _LAZY = {
     "PeriodicBox": "grids", "VelocityGrid": "grids",
     "load": "io", "save": "io",
     "ModesResult": "linear", "UnstableBand": "linear", "find_modes": "linear", "growth_rate_max": "linear",
-    "unstable_bands": "linear",
+    "unstable_bands": "linear", "band_gain": "linear", "drift_gain": "linear", "critical_gradient": "linear",
     "plot": "plotting",
     "QKEConfig": "qke", "QKEResult": "qke", "run_qke": "qke",
     "QLTConfig": "qlt", "QLTResult": "qlt", "resonant_final_state": "qlt", "run_qlt": "qlt",
@@ -117,6 +118,9 @@ __all__ = [
     "find_modes",
     "growth_rate_max",
     "unstable_bands",
+    "band_gain",
+    "drift_gain",
+    "critical_gradient",
     # QKE
     "QKEConfig",
     "QKEResult",

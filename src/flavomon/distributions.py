@@ -579,8 +579,12 @@ def from_callable(func: Callable[[np.ndarray], Any], *, name: str | None = None)
         rv = np.asarray(func(real_probe), dtype=float)
     except Exception as e:  # noqa: BLE001
         raise FlavomonInputError(f"distribution {name!r} failed on real v: {e}") from None
-    if rv.shape != real_probe.shape or not np.all(np.isfinite(rv)):
-        raise FlavomonInputError(f"distribution {name!r} must return finite values of v's shape")
+    if rv.shape != real_probe.shape:
+        got = "a scalar" if rv.ndim == 0 else f"shape {rv.shape}"
+        raise FlavomonInputError(f"distribution {name!r} returned {got} for v of shape {real_probe.shape}: it must "
+                                 f"return one value per v (write a constant as c + 0 * v)")
+    if not np.all(np.isfinite(rv)):
+        raise FlavomonInputError(f"distribution {name!r} returned NaN or inf on [-1, 1]: it must be finite there")
     if ok and not _is_analytic(func, rv):
         warnings.warn(
             f"distribution {name!r} accepts complex v but is not analytic there (Cauchy-Riemann fails: e.g. "

@@ -154,7 +154,7 @@ def mean_power_tilde(ds: xr.Dataset, L: float) -> xr.DataArray:
 
 
 def time_power_reaches(P_tK: xr.DataArray, level: float = SNAPSHOT_LEVEL) -> tuple[float, int]:
-    """First moment when ``max_K P(t, K)`` reaches ``level``.
+    """First time when ``max_K P(t, K)`` reaches ``level``.
 
     Returns ``(t_star, i_nearest)``: t_star by log-linear interpolation between the two
     bracketing outputs (the growth is exponential there), and the index of the output time
@@ -347,6 +347,37 @@ def verdict_lines(report: Mapping[str, Any]) -> list[str]:
     return out
 
 
+NOTATION_LINES = [
+    "## What is compared, and the notation",
+    "",
+    "A neutrino gas with the angular distribution D_v (the lepton-number asymmetry of neutrinos moving with "
+    "velocity v = cos(angle) along z, in units of the neutrino-neutrino potential mu; times and lengths in 1/mu) is "
+    "unstable to fast flavor waves. The QKE box solves the full equations for N random seeds (realizations) in a "
+    "periodic box of length L; quasi-linear theory (QLT) predicts how D_v relaxes without resolving the waves. This "
+    "report measures how close QLT comes to the QKE, for F2's benchmark family benchmark:a (F2 = Fiorillo & "
+    "Raffelt, arXiv:2603.28854, Fig. 1).",
+    "",
+    "- **D_v(t)**: the box-averaged distribution at time t; QKE values are the mean over the N realizations.",
+    "- **w_v**: the quadrature weight of velocity node v (Nv Gauss-Legendre nodes on [-1, 1]), so sum_v w_v f_v "
+    "approximates the integral of f over v.",
+    "- **L1**: L1(QKE, QLT) = sum_v w_v |D_v^QLT - D_v^QKE| at t_end, the distance between the two final "
+    "distributions ('res.' = resonant QLT scored by its final state).",
+    "- **noise floor**: sum_v w_v std_v / sqrt(N), with std_v the spread of D_v over the QKE realizations: the "
+    "statistical uncertainty of the QKE mean. An L1 below it cannot be distinguished from zero.",
+    "- **gamma_max**: the largest growth rate Im Omega of linear theory, at wavenumber **K**.",
+    "- **D0** = sum_v w_v D_v, the lepton number, which the QKE conserves exactly; **D0 drift** = "
+    "max_t |D0(t) - D0(0)| / |D0(0)| (resonant QLT moves lepton number into flavomons and is not expected to keep it).",
+    "- **|psi~_{0,K}|^2** = L^2 |psi_{0,K}|^2: the power of the flavor wave of wavenumber K, in F2's "
+    "normalization; 'max = 1e-2' rows are at the time when the largest mode first reaches 1e-2.",
+    "- **Nz**: grid points in z of the QKE box; 'auto' chooses them from the unstable bands.",
+    "",
+    "The theory behind each number is in the flavomon source tree: docs/theory/s04-box.md (the box, its "
+    "resolution and normalization), docs/theory/s05-qlt.md (QLT), docs/theory/s06-resonant.md (resonant QLT), "
+    "docs/theory/s09-reference-numbers.md (the reference values and targets), docs/glossary.md (all terms).",
+]
+"""The self-contained notation block of report.md (a colleague reads it without the code)."""
+
+
 def report_markdown(report: Mapping[str, Any]) -> str:
     """Human-readable ``report.md`` from the report dictionary."""
     cfg = report.get("config", {})
@@ -358,10 +389,9 @@ def report_markdown(report: Mapping[str, Any]) -> str:
         "Configuration: "
         + ", ".join(f"{k} = {v}" for k, v in cfg.items() if k not in ("pieces",)),
         "",
-        "L1 = sum_v w_v |D_v - D_v^QKE| at t_end (box-averaged D_v; QKE = ensemble mean); noise floor = "
-        "sum_v w_v std_v / sqrt(N). D0 drift = max_t |D0(t) - D0(0)| / |D0(0)| (resonant QLT moves lepton "
-        "number into flavomons and is not expected to conserve D0, docs §6). Spectra in "
-        "|psi~_{0,K}|^2 = L^2 |psi_{0,K}|^2 (docs §4).",
+        *NOTATION_LINES,
+        "",
+        "## Numbers",
         "",
         "| a | gamma_max | K at max | L1(QKE,QLT) | L1(QKE,res.) | noise floor | D0 drift QKE | D0 drift QLT | D0 drift res. |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -17,6 +17,21 @@ def nz_arg(text: str):
         raise argparse.ArgumentTypeError(f"expected auto or an integer, got {text!r}") from None
 
 
+def gradient_arg(text: str) -> float:
+    """``--gradient``: a finite number (dλ/dz in units of mu^2; 0 is the homogeneous box)."""
+    try:
+        G = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number (dlambda/dz in units of mu^2), got {text!r}") from None
+    if G != G or G in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r} (0 is the homogeneous box)")
+    return G
+
+
+GRADIENT_HELP = ("uniform matter gradient G = dlambda/dz in units of mu^2 (default 0: the homogeneous box); "
+                 "every mode drifts in wavenumber, K_n(t) = K_n + G t (docs §11)")
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "qke",
@@ -42,6 +57,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed-power", type=float, default=1e-13, help="|psi_{0,K}(0)|^2 per box mode (default 1e-13)")
     p.add_argument("--dt", type=float, default=None, help="time step (default: automatic, 0.5 * min(1, 1.25 / int|D|dv) for bm4, i.e. 0.5 for the F2 benchmarks; rounded down to divide --dt-out)")
     p.add_argument("--stepper", default="bm4", choices=["bm4", "strang"], help="time scheme: bm4 (order 4, default) or strang (order 2)")
+    p.add_argument("--gradient", type=gradient_arg, default=0.0, metavar="G", help=GRADIENT_HELP)
     p.add_argument("--backend", default=None, choices=["numpy", "jax", "numba"],
                    help="numba (fused CPU kernel), jax (CPU or GPU) or numpy (the reference); default: the fastest "
                         "installed (numba, else jax, else numpy); they agree to 1e-10")
@@ -69,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         realizations=args.realizations, seed=args.seed, seed_power=args.seed_power, dt=args.dt,
         backend=args.backend, workers=args.workers, out=args.out, resume=args.resume, restart=args.restart,
         progress=not args.no_progress, command="flavomon " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-        checkpoint_every=args.checkpoint_every, stepper=args.stepper,
+        checkpoint_every=args.checkpoint_every, stepper=args.stepper, gradient=args.gradient,
     )
     print(f"wrote {args.out}: {ds.sizes['realization']} realizations, t = 0..{float(ds.t[-1]):g}, dt = {ds.attrs['dt']:g}", file=sys.stderr)
     return 0

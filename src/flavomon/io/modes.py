@@ -5,7 +5,8 @@ Layout: coords ``K`` (n_K) and ``root`` (branch index); variables ``Omega_real``
 root, whose sign is the flavomon / anti-flavomon label, docs §10.14), ``X_real``, ``X_imag``,
 ``vg_real``, ``vg_imag`` (group velocity), ``kind`` (K, root) with "unstable"/"real"/"damped" ("" where there is no
 root; Omega is NaN there); 0-d ``gamma_max``, ``K_at_gamma_max``, ``Omega_at_gamma_max_real``,
-``Omega_at_gamma_max_imag``; band table ``band_*`` (band); attributes ``D0``, ``D1`` and the
+``Omega_at_gamma_max_imag``; band table ``band_*`` (band); the background ``D_table`` (v_table) on a uniform v grid (so a file
+made from a Python callable can be recreated); attributes ``D0``, ``D1`` and the
 provenance attributes of :func:`flavomon.io.provenance_attrs`.
 """
 
@@ -18,7 +19,10 @@ import xarray as xr
 
 from ._netcdf import provenance_attrs, split_complex
 
-__all__ = ["modes_dataset"]
+__all__ = ["modes_dataset", "N_TABLE"]
+
+N_TABLE = 201
+"""Points of the uniform v table of the background written into modes.nc (``v_table``, ``D_table``)."""
 
 
 def modes_dataset(result: Any, *, distribution: str, config: Mapping[str, Any], command: str | None = None) -> xr.Dataset:
@@ -44,7 +48,18 @@ def modes_dataset(result: Any, *, distribution: str, config: Mapping[str, Any], 
     data["band_edge_hi"] = (("band",), np.array([x.edge_hi for x in b], dtype=object))
     data["band_gamma_max"] = (("band",), np.array([x.gamma_max for x in b], dtype=float))
     data["band_K_at_max"] = (("band",), np.array([x.K_at_max for x in b], dtype=float))
-    ds = xr.Dataset(data, coords={"K": ("K", np.asarray(result.K, dtype=float)), "root": ("root", np.arange(nroot))})
+    coords = {"K": ("K", np.asarray(result.K, dtype=float)), "root": ("root", np.arange(nroot))}
+    dist = getattr(result, "distribution", None)
+    if dist is not None:
+        # the background on a table, so that a result from a Python callable can be recreated
+        # with flavomon.from_table(ds.v_table, ds.D_table)
+        v_tab = np.linspace(-1.0, 1.0, N_TABLE)
+        coords["v_table"] = ("v_table", v_tab)
+        data["D_table"] = (("v_table",), np.asarray(dist(v_tab), dtype=float))
+    ds = xr.Dataset(data, coords=coords)
+    if dist is not None:
+        ds["D_table"].attrs.update(long_name="D(v) of the background tabulated on v_table "
+                                   "(recreate it with flavomon.from_table(v_table, D_table))")
     ds["Omega_real"].attrs.update(long_name="Re Omega (branch per root column)", units="mu")
     ds["Omega_imag"].attrs.update(long_name="Im Omega = growth rate gamma", units="mu")
     ds["Z_real"].attrs.update(long_name="Re Z_K = 1/X_K at the complex root (docs §3)")

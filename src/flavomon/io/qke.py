@@ -5,7 +5,8 @@ for even Nz the Nyquist mode, n = +-Nz/2 on the grid, is listed once as n = -Nz/
 Variables: ``w`` (v); ``D`` (realization, t, v) box-averaged D_v; ``D_mean``, ``D_std`` (t, v) over
 realizations (std with ddof=1; 0 for one realization); ``power`` (realization, t, K) =
 ``|psi_{0,K}|^2`` per box mode; diagnostics ``D0_box`` (realization, t) and ``pol`` (realization, t, v) =
-box average of ``D_v^2 + |psi_v|^2``.  Attributes: provenance (flavomon_version, command,
+box average of ``D_v^2 + |psi_v|^2``; with a matter gradient G (attribute ``gradient``, 0 for the homogeneous
+box) also ``K_phys`` (t, K) = K + G t, the physical wavenumber of each box mode (docs §11).  Attributes: provenance (flavomon_version, command,
 distribution, created, config) plus dt, stepper, order, dt_max, wall_time, power_normalization; the run identity
 ``qke_fingerprint``/``qke_identity`` is added by :func:`flavomon.workflows.qke.qke_to_file`.
 """
@@ -70,6 +71,11 @@ def qke_dataset(result: Any, *, distribution: str, command: str | None = None) -
         )
     )
     ds.attrs["L"] = float(cfg.L)
+    G = float(getattr(cfg, "gradient", 0.0))
+    ds.attrs["gradient"] = G
+    if G != 0.0:  # the drifting-wavenumber box (docs §11): mode K has the physical wavenumber K + G t
+        ds["K_phys"] = (("t", "K"), np.asarray(r.K)[None, :] + G * np.asarray(r.t)[:, None],
+                        {"units": "mu", "long_name": "physical wavenumber K_n(t) = K_n + G t of box mode K_n (docs §11)"})
     if cfg.is_resolved:  # how the z resolution was chosen (the rule of flavomon.qke.resolution)
         ds.attrs.update(cfg.resolution_record())
     return ds

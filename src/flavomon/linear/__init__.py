@@ -13,12 +13,16 @@ r"""Linear theory of fast flavor waves: dispersion relation, all roots, unstable
 * :mod:`~flavomon.linear.growth` — F2 eq. 26 and the improved weak-growth rate
   (:func:`weak_growth_rate`);
 * :mod:`~flavomon.linear.discrete` — the discrete system on a velocity grid
-  (:func:`discrete_matrix`, :func:`discrete_eigenvalues`, :func:`eps_N`, :func:`det_D_N`).
+  (:func:`discrete_matrix`, :func:`discrete_eigenvalues`, :func:`eps_N`, :func:`det_D_N`);
+* :mod:`~flavomon.linear.gradient` — modes drifting in a uniform matter gradient: :math:`\int\gamma\,dK`
+  (:func:`band_gain`), the gain of a drifting mode (:func:`drift_gain`), the critical gradient
+  (:func:`critical_gradient`), docs §11.
 """
 
 from .bands import UnstableBand, default_K_range, growth_rate_max, unstable_bands
 from .dielectric import I_n, det_D, dispersion_function, landau_integral
 from .discrete import det_D_N, discrete_eigenvalues, discrete_matrix, eps_N
+from .gradient import GradientGain, band_gain, critical_gradient, drift_gain, gamma_of_K, max_drift_gain
 from .growth import WeakGrowth, weak_growth_rate
 from .modes import ModesResult, find_modes
 from .properties import FlavomonProperties, flavomon_properties, seed_projection
@@ -33,6 +37,12 @@ __all__ = [
     "UnstableBand",
     "default_K_range",
     "weak_growth_rate",
+    "gamma_of_K",
+    "band_gain",
+    "drift_gain",
+    "max_drift_gain",
+    "critical_gradient",
+    "GradientGain",
     "WeakGrowth",
     "flavomon_properties",
     "FlavomonProperties",

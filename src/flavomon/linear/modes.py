@@ -51,6 +51,9 @@ class ModesResult:
         Moments of the background (of the grid for ``Nv``).
     Z_R : (nK, nroot) float
         :math:`Z_R=1/X_R` at the real part of each root [docs §10.14]; its sign is :attr:`label`.
+    distribution : Distribution or None
+        The background the roots belong to (saved files tabulate it, so a result from a Python
+        callable can be recreated with :func:`flavomon.from_table`).
     """
 
     K: np.ndarray
@@ -69,6 +72,7 @@ class ModesResult:
     D0: float = float("nan")
     D1: float = float("nan")
     Z_R: np.ndarray | None = None
+    distribution: Any = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         counts = {k: int(np.sum(self.kind == k)) for k in ("unstable", "real", "damped")}
@@ -153,7 +157,7 @@ def find_modes(
                 raise FlavomonInputError("window must be (re_min, re_max, im_min, im_max)") from None
         ws = None if window is None else Window(*(x / c for x in window.as_tuple()))
         r = find_modes(dist_s, Ka / c, Nv=Nv, window=ws, n_seed=n_seed, n_eig=n_eig, bands=bands, max_im_vp=max_im_vp)
-        return _scale_result(r, c, Ka)
+        return replace(_scale_result(r, c, Ka), distribution=dist)
     rs = compute_roots(dist, K, Nv=Nv, window=window, n_seed=n_seed, n_eig=n_eig, max_im_vp=max_im_vp)
     Kb = np.broadcast_to(rs.K[:, None], rs.Omega.shape)
     Z_R = np.full(rs.Omega.shape, np.nan)
@@ -185,6 +189,7 @@ def find_modes(
         D0=rs.dielectric.D0,
         D1=rs.dielectric.D1,
         Z_R=u(Z_R),
+        distribution=dist,
     )
 
 

@@ -60,6 +60,20 @@ def _advance(P, E_psi, E_D, v, w, wv, Dbar, *, nsteps, hb, Nz):
     return jax.lax.fori_loop(0, nsteps, step, P)
 
 
+@partial(jax.jit, static_argnames=("nsteps", "hb", "Nz"))
+def _advance_drift(P, E_psi, E_D, rots, v, w, wv, Dbar, *, nsteps, hb, Nz):
+    # as _advance, with the per-v drift phase rots[n, j] of a matter gradient after each streaming (docs §11)
+    args = (v, w, wv, Dbar)
+
+    def step(i, Q):
+        for j, hbj in enumerate(hb):
+            Q = _stream(Q, E_psi[j] * rots[i, j][:, None], E_D[j], Nz)
+            Q = _rk4(Q, hbj, args)
+        return Q
+
+    return jax.lax.fori_loop(0, nsteps, step, P)
+
+
 _stream_jit = jax.jit(_stream, static_argnames=("Nz",))
 
 
@@ -89,18 +103,30 @@ class JaxKernel:
         self.hb = tuple(float(b) * ref.h for b in ref.stage_b)
         self.Elast = (jnp.asarray(ref.Elast_psi), jnp.asarray(ref.Elast_D))
         self.Einit = (jnp.asarray(ref.Einit_psi), jnp.asarray(ref.Einit_D))
+        self._ref = ref  # the drift phases of a matter gradient (docs §11): one implementation
+
+    def _last(self, E: tuple, t: float, conj: bool = False) -> tuple:
+        g = self._ref.pending_phase(t)
+        if g is None:
+            return E
+        return (E[0] * jnp.asarray(g.conj() if conj else g)[:, None], E[1])
 
     # -- interface ---------------------------------------------------------------------------
-    def initial_u(self, P: np.ndarray) -> np.ndarray:
-        return np.asarray(_stream_jit(jnp.asarray(P), *self.Einit, Nz=self.Nz))
+    def initial_u(self, P: np.ndarray, t: float = 0.0) -> np.ndarray:
+        return np.asarray(_stream_jit(jnp.asarray(P), *self._last(self.Einit, t, conj=True), Nz=self.Nz))
 
-    def advance(self, u: np.ndarray, nsteps: int) -> np.ndarray:
-        out = _advance(jnp.asarray(u), self.E_psi, self.E_D, *self.args, nsteps=int(nsteps), hb=self.hb, Nz=self.Nz)
+    def advance(self, u: np.ndarray, nsteps: int, t: float = 0.0) -> np.ndarray:
+        drift = self._ref.drift_phases(t, nsteps)
+        if drift is None:
+            out = _advance(jnp.asarray(u), self.E_psi, self.E_D, *self.args, nsteps=int(nsteps), hb=self.hb, Nz=self.Nz)
+        else:
+            out = _advance_drift(jnp.asarray(u), self.E_psi, self.E_D, jnp.asarray(drift), *self.args,
+                                 nsteps=int(nsteps), hb=self.hb, Nz=self.Nz)
         return np.asarray(out)
 
-    def diagnose(self, u: np.ndarray) -> dict:
-        psi_K, D_K = _modes(jnp.asarray(u), *self.Elast, Nz=self.Nz)
+    def diagnose(self, u: np.ndarray, t: float = 0.0) -> dict:
+        psi_K, D_K = _modes(jnp.asarray(u), *self._last(self.Elast, t), Nz=self.Nz)
         return diagnostics_from_modes(np.asarray(psi_K), np.asarray(D_K), self.w_np, self.Nz, self.keep)
 
-    def true_state(self, u: np.ndarray) -> np.ndarray:
-        return np.asarray(_stream_jit(jnp.asarray(u), *self.Elast, Nz=self.Nz))
+    def true_state(self, u: np.ndarray, t: float = 0.0) -> np.ndarray:
+        return np.asarray(_stream_jit(jnp.asarray(u), *self._last(self.Elast, t), Nz=self.Nz))

@@ -217,9 +217,13 @@ class NumbaKernel:
         nr = self.Nz // 2 + 1
         self._dh = np.empty((self.Nv, nr), dtype=complex)
         self._wE = np.ascontiguousarray(ref.w[:, None] * ref.Elast_psi / self.Nz)  # psi_0,K = sum_v w_v E_v,K psi^u_v,K / Nz
+        self._ref = ref  # the drift phases of a matter gradient (docs §11): one implementation
 
     # -- A-flow (the initial and final sub-flows; the stages use advance's fused form) ---------------
-    def _stream(self, psi: np.ndarray, D: np.ndarray, E_psi: np.ndarray, E_D: np.ndarray) -> None:
+    def _stream(self, psi: np.ndarray, D: np.ndarray, E_psi: np.ndarray, E_D: np.ndarray,
+                drift: np.ndarray | None = None) -> None:
+        if drift is not None:
+            E_psi = E_psi * drift[:, None]  # a phase per v commutes with the transform
         dh = self._dh
         ducc0.fft.c2c(psi, axes=(1,), forward=True, out=psi, nthreads=1)  # in place: one buffer less in cache
         _mul(psi, E_psi)
@@ -238,19 +242,22 @@ class NumbaKernel:
         return np.stack([psi.real, psi.imag, D])
 
     # -- interface ---------------------------------------------------------------------------
-    def initial_u(self, P: np.ndarray) -> np.ndarray:
-        """Internal variable of the true state ``P``: undo the pending last streaming sub-flow."""
+    def initial_u(self, P: np.ndarray, t: float = 0.0) -> np.ndarray:
+        """Internal variable of the true state ``P`` at time ``t``: undo the pending last streaming sub-flow."""
         psi, D = self._split(P)
-        self._stream(psi, D, *self.Einit)
+        g = self._ref.pending_phase(t)
+        self._stream(psi, D, *self.Einit, None if g is None else g.conj())
         return self._join(psi, D)
 
-    def advance(self, u: np.ndarray, nsteps: int) -> np.ndarray:
-        """``nsteps`` composition steps from ``u`` (not modified)."""
+    def advance(self, u: np.ndarray, nsteps: int, t: float = 0.0) -> np.ndarray:
+        """``nsteps`` composition steps from ``u`` (the state at time ``t``; not modified)."""
         psi, D = self._split(u)
         v, w, wv, D0, D1 = self.v, self.w, self.wv, self.D0bar, self.D1bar
         dh, Nz, inv = self._dh, self.Nz, self.inv
-        for _ in range(int(nsteps)):
-            for H, rot, hb in zip(self.H, self.rot, self.hb):
+        drift = self._ref.drift_phases(t, nsteps)
+        for n in range(int(nsteps)):
+            rots = self.rot if drift is None else [np.ascontiguousarray(r * g) for r, g in zip(self.rot, drift[n])]
+            for H, rot, hb in zip(self.H, rots, self.hb):
                 # A: streaming (the K part in Fourier space, the background phase inside the local step)
                 ducc0.fft.c2c(psi, axes=(1,), forward=True, out=psi, nthreads=1)
                 ducc0.fft.r2c(D, axes=(1,), forward=True, out=dh, nthreads=1)
@@ -261,7 +268,7 @@ class NumbaKernel:
                 local_rk4(psi, D, v, w, wv, D0, D1, hb, BLOCK_Z, rot)
         return self._join(psi, D)
 
-    def diagnose(self, u: np.ndarray) -> dict:
+    def diagnose(self, u: np.ndarray, t: float = 0.0) -> dict:
         r"""Box diagnostics of the true state (the quantities of :meth:`NumpyKernel.diagnose`).
 
         The pending streaming sub-flow is unitary on every (v, K) and leaves K = 0 alone, so the box averages
@@ -271,13 +278,15 @@ class NumbaKernel:
         psi, D = self._split(u)
         D_v, pol_v = _box_averages(psi, D)
         ducc0.fft.c2c(psi, axes=(1,), forward=True, out=psi, nthreads=1)
-        psi0_K = _weighted_column_sum(self._wE, psi)
+        g = self._ref.pending_phase(t)
+        wE = self._wE if g is None else np.ascontiguousarray(self._wE * g[:, None])
+        psi0_K = _weighted_column_sum(wE, psi)
         power = (np.abs(psi0_K) ** 2)[self.keep]
         return {"D_v": D_v, "power": power, "pol_v": pol_v, "D0": float(self.w_np @ D_v)}
 
-    def true_state(self, u: np.ndarray) -> np.ndarray:
-        """Physical fields (3, Nv, Nz) at the current time (for snapshots)."""
+    def true_state(self, u: np.ndarray, t: float = 0.0) -> np.ndarray:
+        """Fields (3, Nv, Nz) at time ``t`` (for snapshots; with a gradient, the drifting-frame field)."""
         psi, D = self._split(u)
         inv = 1.0 / self.Nz
-        self._stream(psi, D, self.Elast[0] * inv, self.Elast[1] * inv)
+        self._stream(psi, D, self.Elast[0] * inv, self.Elast[1] * inv, self._ref.pending_phase(t))
         return self._join(psi, D)

@@ -156,7 +156,7 @@ def _run_one(
     else:
         k0 = 0
         P = seed_state(D_v, config, r, psi0_K=psi0_K)
-        u = kernel.initial_u(P)
+        u = kernel.initial_u(P, 0.0)
         Dt = np.full((nt, config.Nv), np.nan)
         Pt = np.full((nt, n_modes), np.nan)
         polt = np.full((nt, config.Nv), np.nan)
@@ -175,13 +175,13 @@ def _run_one(
     try:
         while True:
             k, u = state
-            d = kernel.diagnose(u)
+            d = kernel.diagnose(u, k * config.dt_out)
             Dt[k], Pt[k], polt[k], D0t[k] = d["D_v"], d["power"], d["pol_v"], d["D0"]
             if k in snapshot_k:
-                snaps[k] = kernel.true_state(u)
+                snaps[k] = kernel.true_state(u, k * config.dt_out)
             if k == config.n_out:
                 break
-            state = (k + 1, kernel.advance(u, spo))
+            state = (k + 1, kernel.advance(u, spo, k * config.dt_out))
             k, u = state
             if report is not None:
                 report(r, k, spo)
@@ -203,7 +203,11 @@ def _run_one(
     if snaps:
         ks = sorted(snaps)
         fields = np.stack([snaps[j] for j in ks])
-        out["snapshots"] = {"t": np.array(ks) * config.dt_out, "psi": fields[:, 0] + 1j * fields[:, 1], "D": fields[:, 2]}
+        t_s = np.array(ks) * config.dt_out
+        psi = fields[:, 0] + 1j * fields[:, 1]
+        if config.gradient != 0.0:  # the physical field psi = phi e^{iGzt} of the drifting-frame state [docs §11]
+            psi = psi * np.exp(1j * config.gradient * config.box().z[None, None, :] * t_s[:, None, None])
+        out["snapshots"] = {"t": t_s, "psi": psi, "D": fields[:, 2]}
     return out
 
 
@@ -577,7 +581,8 @@ def run_qke(
         created, and left for the caller to remove after the final file is written).
     progress : callable, optional
         ``progress(t_done, steps=...)`` with ``t_done`` the simulated time summed over
-        realizations (total ``realizations * t_end``).
+        realizations (total ``realizations * t_end``); if it has a method ``set_done(n)``, that is
+        told the number of finished realizations before each call.
     workers : int, optional
         Processes (default: min(cpu count, realizations)); 1 runs in this process.
     resume : bool
@@ -625,14 +630,14 @@ def run_qke(
         done_t[r] = k * config.dt_out
         steps_done[0] += spo
         if progress is not None:
-            progress(float(done_t.sum()), steps=steps_done[0])
+            _report(progress, float(done_t.sum()), steps_done[0], done_t, config.t_end)
 
     if resume and progress is not None:
         for r in range(R):
             rec = store.load(r)
             if rec is not None:
                 done_t[r] = int(rec["k"]) * config.dt_out
-        progress(float(done_t.sum()), steps=0)
+        _report(progress, float(done_t.sum()), 0, done_t, config.t_end)
 
     results: dict[int, dict] = {}
     status = "completed"
@@ -647,6 +652,15 @@ def run_qke(
         status = "interrupted"
     reals = sorted(results)
     return _assemble(config, [results[r] for r in reals], reals, time.perf_counter() - t0, status, dist)
+
+
+def _report(progress: ProgressFn, t_sum: float, steps: int, done_t: np.ndarray, t_end: float) -> None:
+    """``progress(t_sum, steps=steps)``; a callback with a ``set_done`` method also learns how many
+    realizations have finished (the progress display of :mod:`flavomon.workflows` has one)."""
+    set_done = getattr(progress, "set_done", None)
+    if set_done is not None:
+        set_done(int(np.sum(done_t >= t_end * (1 - 1e-12))))
+    progress(t_sum, steps=steps)
 
 
 run_ensemble = run_qke

@@ -17,7 +17,12 @@ exactly with K = -pi Nz / L (the label of :class:`~flavomon.grids.PeriodicBox`).
 cannot carry a one-sided phase there; its Nyquist coefficient is not streamed (K_eff = 0, the usual
 spectral convention for the Nyquist derivative).  Both choices keep the streaming a group
 (``A(s) A(t) = A(s + t)``), so the composition keeps its order (a zeroing filter in every sub-step
-would make the scheme first order).  D's Nyquist content is second order in psi.  No dealiasing: the quadratic products are formed
+would make the scheme first order).  D's Nyquist content is second order in psi.  Matter gradient (docs §11): with ``config.gradient`` = G the state is the drifting-frame field
+:math:`\varphi=\psi e^{-iGzt}`, whose mode n streams with :math:`K_n+Gt`.  Over a sub-flow :math:`[t_1,t_2]`
+its phase is the homogeneous one times :math:`e^{-ivG(t_2^2-t_1^2)/2}`, the same for every K: a phase per v
+(:meth:`NumpyKernel.drift_phases`), applied in z after the transform.  The flows stay exact and commute
+with each other, so the composition keeps its order; G = 0 skips it (bit for bit the homogeneous box).
+The kernels' methods take the time ``t`` of the state for this; it is ignored for G = 0.  No dealiasing: the quadratic products are formed
 pointwise on the grid (collocation), which keeps the pointwise identities behind the conservation of
 :math:`\mathbf P_0` exact; aliasing is a resolution error, checked by the Nz = 700 vs 1400 comparison.
 """
@@ -73,6 +78,32 @@ class NumpyKernel:
         self.local = LocalRK4(self.v, self.w, (self.D0bar, self.D1bar), self.Nz)
         self._cbuf = np.empty((self.Nv, self.Nz), dtype=complex)
         self.K_modes = K[keep]
+        # drift (docs §11): stage j of the step from t_n streams over [t_n + S_j h, t_n + E_j h]
+        self.G = float(config.gradient)
+        a = np.asarray(self.comp.a, dtype=float)
+        ends = np.cumsum(a[:-1])
+        starts = np.concatenate([[-a[-1]], ends[:-1]])
+        self._stage_tau = (ends - starts) * h  # = c_j h
+        self._stage_mid = 0.5 * (starts + ends) * h
+        self._a_last_h = float(a[-1]) * h
+
+    def drift_phases(self, t0: float, nsteps: int) -> np.ndarray | None:
+        r"""Per-v drift phases :math:`e^{-ivG	au_j(t_n+m_j)}` of every stage of ``nsteps`` steps from ``t0``
+        (shape (nsteps, stages, Nv)); None for G = 0.  :math:`\tau_j=c_jh`, :math:`m_j` the stage's mid-time
+        offset, so the exponent is :math:`-ivG(t_2^2-t_1^2)/2` of its sub-flow [docs §11]."""
+        if self.G == 0.0:
+            return None
+        tn = float(t0) + self.h * np.arange(int(nsteps))
+        tmid = tn[:, None] + self._stage_mid[None, :]
+        ang = -self.G * (self._stage_tau[None, :] * tmid)[:, :, None] * self.v[None, None, :]
+        return np.exp(1j * ang)
+
+    def pending_phase(self, t: float) -> np.ndarray | None:
+        """Drift phase (Nv,) of the pending last sub-flow [t - a_last h, t] of a state at time t; None for G = 0."""
+        if self.G == 0.0:
+            return None
+        tau = self._a_last_h
+        return np.exp(-1j * self.G * tau * (float(t) - 0.5 * tau) * self.v)
 
     def _phase_psi(self, tau: float) -> np.ndarray:
         return np.where(self._keep[None, :], np.exp(-1j * self._omega_psi * tau), 0.0)
@@ -81,13 +112,15 @@ class NumpyKernel:
         return np.where(self._keep_r[None, :], np.exp(-1j * self._omega_D * tau), 0.0)
 
     # -- A-flow ---------------------------------------------------------------------------
-    def _stream(self, P: np.ndarray, E_psi: np.ndarray, E_D: np.ndarray) -> None:
+    def _stream(self, P: np.ndarray, E_psi: np.ndarray, E_D: np.ndarray, drift: np.ndarray | None = None) -> None:
         c = self._cbuf
         c.real = P[0]
         c.imag = P[1]
         ch = sfft.fft(c, axis=1, workers=1)
         ch *= E_psi
         c2 = sfft.ifft(ch, axis=1, workers=1, overwrite_x=True)
+        if drift is not None:
+            c2 *= drift[:, None]
         P[0] = c2.real
         P[1] = c2.imag
         dh = sfft.rfft(P[2], axis=1, workers=1)
@@ -95,32 +128,37 @@ class NumpyKernel:
         P[2] = sfft.irfft(dh, n=self.Nz, axis=1, workers=1, overwrite_x=True)
 
     # -- public kernel interface -----------------------------------------------------------
-    def initial_u(self, P: np.ndarray) -> np.ndarray:
-        """Internal variable of the true state ``P``: undo the pending last streaming sub-flow."""
+    def initial_u(self, P: np.ndarray, t: float = 0.0) -> np.ndarray:
+        """Internal variable of the true state ``P`` at time ``t``: undo the pending last streaming sub-flow."""
         u = np.array(P, dtype=float, copy=True)
-        self._stream(u, self.Einit_psi, self.Einit_D)
+        g = self.pending_phase(t)
+        self._stream(u, self.Einit_psi, self.Einit_D, None if g is None else g.conj())
         return u
 
-    def advance(self, u: np.ndarray, nsteps: int) -> np.ndarray:
-        """``nsteps`` composition steps on a copy of ``u``."""
+    def advance(self, u: np.ndarray, nsteps: int, t: float = 0.0) -> np.ndarray:
+        """``nsteps`` composition steps on a copy of ``u`` (the state at time ``t``)."""
         P = np.array(u, copy=True)
-        for _ in range(nsteps):
-            for E_psi, E_D, b in zip(self.E_psi, self.E_D, self.stage_b):
-                self._stream(P, E_psi, E_D)
+        rots = self.drift_phases(t, nsteps)
+        for n in range(nsteps):
+            for j, (E_psi, E_D, b) in enumerate(zip(self.E_psi, self.E_D, self.stage_b)):
+                self._stream(P, E_psi, E_D, None if rots is None else rots[n, j])
                 self.local.step(P, b * self.h)
         return P
 
-    def diagnose(self, u: np.ndarray) -> Diagnostics:
-        """Box diagnostics of the true state ``A(a_{s+1} h) u``, computed in Fourier space."""
+    def diagnose(self, u: np.ndarray, t: float = 0.0) -> Diagnostics:
+        """Box diagnostics of the true state ``A(a_{s+1} h) u`` at time ``t``, computed in Fourier space."""
         Nz = self.Nz
         psi_K = sfft.fft(u[0] + 1j * u[1], axis=1, workers=1) / Nz * self.Elast_psi
+        g = self.pending_phase(t)
+        if g is not None:
+            psi_K *= g[:, None]
         D_K = sfft.rfft(u[2], axis=1, workers=1) / Nz * self.Elast_D
         return diagnostics_from_modes(psi_K, D_K, self.w, Nz, self.keep)
 
-    def true_state(self, u: np.ndarray) -> np.ndarray:
-        """Physical fields (3, Nv, Nz) at the current time (for snapshots)."""
+    def true_state(self, u: np.ndarray, t: float = 0.0) -> np.ndarray:
+        """Fields (3, Nv, Nz) at time ``t`` (for snapshots; with a gradient, the drifting-frame field)."""
         P = np.array(u, copy=True)
-        self._stream(P, self.Elast_psi, self.Elast_D)
+        self._stream(P, self.Elast_psi, self.Elast_D, self.pending_phase(t))
         return P
 
 

@@ -13,6 +13,12 @@ with the margin :math:`m` = :data:`NZ_MARGIN` taken from the convergence study
 margin the 20-realization mean :math:`D_v(t=500)` equals the Nz = 700 one with the same seeds to
 L1 < 1e-5 for the F2 benchmarks and the example tables.  7-smooth sizes (2^a 3^b 5^c 7^d) keep the FFTs fast.
 
+In a uniform matter gradient G (docs §11) box mode n has the physical wavenumber :math:`K_n+Gt`, so the
+modes that are unstable at time t carry the labels :math:`K_n\in` band :math:`-\,Gt`.  The rule is then applied to
+:math:`K_{\rm reach}`, the largest :math:`|K_n|` of a mode that is inside a band at some time of the run
+(:math:`K_{\rm reach}=K_{\rm band}` for G = 0): the box holds every mode that enters a band during the run and
+the harmonics it drives.  Modes beyond it would silently never arrive.
+
 With no unstable band (nothing grows) :math:`K_{\rm band}` is the edge of the band search
 (:func:`flavomon.linear.bands.default_K_range`), the scale at which bands would be.
 
@@ -29,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NZ_MARGIN", "NZ_MIN", "NzRule", "band_K_max", "fft_size", "nz_rule"]
+__all__ = ["NZ_MARGIN", "NZ_MIN", "NzRule", "K_reach", "band_K_max", "fft_size", "nz_rule"]
 
 NZ_MARGIN = 5.5
 """Margin m of the rule K_Nyquist >= m K_band (see the module notes and the convergence study)."""
@@ -58,17 +64,28 @@ class NzRule:
     margin: float
     Nz_required: int
     unstable: bool
+    drift: float = 0.0
+    K_reach: float = float("nan")
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.K_reach):
+            object.__setattr__(self, "K_reach", self.K_band)
 
     def describe(self) -> str:
         """One line for files and messages."""
         what = "the largest unstable |K|" if self.unstable else "the band-search edge: no unstable band"
-        return (f"pi Nz / L >= m K_band with m = {self.margin:g}, K_band = {self.K_band:.6g} ({what}); "
-                f"Nz the next even 7-smooth integer")
+        if self.drift == 0.0:
+            return (f"pi Nz / L >= m K_band with m = {self.margin:g}, K_band = {self.K_band:.6g} ({what}); "
+                    f"Nz the next even 7-smooth integer")
+        return (f"pi Nz / L >= m K_reach with m = {self.margin:g}, K_reach = {self.K_reach:.6g} (the largest |K_n| "
+                f"inside a band at some time, modes drifting by G t_end = {self.drift:.6g}; K_band = "
+                f"{self.K_band:.6g}, {what}); Nz the next even 7-smooth integer")
 
 
 def band_K_max(bands: Any) -> float:
-    """Largest :math:`|K|` over a list of :class:`~flavomon.linear.UnstableBand` (0 for none)."""
-    return max((max(abs(b.K_lo), abs(b.K_hi)) for b in bands), default=0.0)
+    """Largest :math:`|K|` over a list of :class:`~flavomon.linear.UnstableBand` or ``(K_lo, K_hi)`` pairs (0 for none)."""
+    pairs = [(b.K_lo, b.K_hi) if hasattr(b, "K_lo") else b for b in bands]
+    return max((max(abs(lo), abs(hi)) for lo, hi in pairs), default=0.0)
 
 
 _SMOOTH_SEARCH_MAX = 2**40
@@ -92,28 +109,35 @@ def fft_size(n: float) -> int:
         n += 2
 
 
-_CACHE: dict[tuple, tuple[float, bool]] = {}
+_CACHE: dict[tuple, tuple[tuple[tuple[float, float], ...], float]] = {}
 
 
-def _K_band(dist: Any, v: np.ndarray, D_v: np.ndarray) -> tuple[float, bool]:
+def _bands(dist: Any, v: np.ndarray, D_v: np.ndarray) -> tuple[tuple[tuple[float, float], ...], float]:
+    """((K_lo, K_hi) of every unstable band, the band-search edge), cached by D_v."""
     from ..distributions import Distribution, from_table
     from ..linear.bands import default_K_range, unstable_bands
 
     key = (hashlib.sha256(np.ascontiguousarray(D_v, dtype="<f8").tobytes()).hexdigest(), len(v))
     if key not in _CACHE:
         d = dist if isinstance(dist, Distribution) else from_table(v, D_v)
-        Kb = band_K_max(unstable_bands(d))
-        unstable = Kb > 0
-        if not unstable:
-            Kb = max(abs(x) for x in default_K_range(d))
+        bands = tuple((float(b.K_lo), float(b.K_hi)) for b in unstable_bands(d))
+        edge = float(max(abs(x) for x in default_K_range(d))) if not bands else 0.0
         if len(_CACHE) > 256:
             _CACHE.clear()
-        _CACHE[key] = (float(Kb), bool(unstable))
+        _CACHE[key] = (bands, edge)
     return _CACHE[key]
 
 
-def nz_rule(dist: Any, v: np.ndarray, D_v: np.ndarray, L: float, margin: float = NZ_MARGIN) -> NzRule:
-    r"""The resolution rule for ``dist`` in a box of length ``L``  [docs §4].
+def K_reach(bands: Any, drift: float) -> float:
+    r"""Largest :math:`|K_n|` of a box mode inside a band at some :math:`t\in[0,t_{\rm end}]` when modes drift,
+    :math:`K_n(t)=K_n+Gt` with ``drift`` :math:`=Gt_{\rm end}` [docs §11]: the labels of band
+    :math:`[K_{lo},K_{hi}]` sweep :math:`[K_{lo}-\max(0,Gt_{\rm end}),\,K_{hi}-\min(0,Gt_{\rm end})]`."""
+    return max((max(abs(lo - max(0.0, drift)), abs(hi - min(0.0, drift))) for lo, hi in bands), default=0.0)
+
+
+def nz_rule(dist: Any, v: np.ndarray, D_v: np.ndarray, L: float, margin: float = NZ_MARGIN, *,
+            drift: float = 0.0) -> NzRule:
+    r"""The resolution rule for ``dist`` in a box of length ``L``  [docs §4, §11].
 
     Parameters
     ----------
@@ -126,7 +150,13 @@ def nz_rule(dist: Any, v: np.ndarray, D_v: np.ndarray, L: float, margin: float =
         Box length.
     margin : float
         The margin m (default :data:`NZ_MARGIN`).
+    drift : float
+        :math:`G\,t_{\rm end}`, how far every mode drifts in K during the run (0: homogeneous box).
     """
-    Kb, unstable = _K_band(dist, np.asarray(v, dtype=float), np.asarray(D_v, dtype=float))
-    n = fft_size(max(NZ_MIN, margin * Kb * L / math.pi))
-    return NzRule(K_band=Kb, margin=float(margin), Nz_required=n, unstable=unstable)
+    bands, edge = _bands(dist, np.asarray(v, dtype=float), np.asarray(D_v, dtype=float))
+    unstable = bool(bands)
+    Kb = band_K_max(bands) if unstable else edge
+    Kr = K_reach(bands, float(drift)) if unstable else edge + abs(float(drift))
+    n = fft_size(max(NZ_MIN, margin * Kr * L / math.pi))
+    return NzRule(K_band=Kb, margin=float(margin), Nz_required=n, unstable=unstable, drift=float(drift), K_reach=Kr)
+

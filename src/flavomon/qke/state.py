@@ -127,6 +127,10 @@ class QKEConfig:
         A name in :data:`flavomon.qke.steppers.STEPPERS`.
     seed_K0 : bool
         Seed the homogeneous mode K = 0 too.
+    gradient : float
+        A uniform matter gradient :math:`G=d\lambda/dz` in units of :math:`\mu^2` (docs §11): the box is the
+        drifting-wavenumber box, box mode n has the physical wavenumber :math:`K_n(t)=K_n+Gt`.  0 (default)
+        is the homogeneous box, bit for bit.
     """
 
     L: float = 100.0
@@ -142,9 +146,11 @@ class QKEConfig:
     psi_profile: tuple[float, ...] | None = None
     stepper: str = "bm4"
     seed_K0: bool = True
+    gradient: float = 0.0
 
     def __post_init__(self) -> None:
         s = object.__setattr__
+        s(self, "gradient", _num("gradient", self.gradient))
         s(self, "L", _num("L", self.L, positive=True))
         if isinstance(self.Nz, str) and self.Nz.strip().lower() == "auto":
             s(self, "Nz", "auto")
@@ -238,7 +244,8 @@ class QKEConfig:
             base = replace(self, dt=res[2], Nz=res[4])
         if not np.all(np.isfinite(D_v)):
             raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
-        rule = nz_rule(dist if isinstance(dist, Distribution) else None, base.vgrid().v, D_v, base.L)
+        rule = nz_rule(dist if isinstance(dist, Distribution) else None, base.vgrid().v, D_v, base.L,
+                       drift=base.gradient * base.t_end)
         base_nz = replace(base, Nz=rule.Nz_required) if base.Nz == "auto" else base
         cfg = base_nz.with_auto_dt(D_v)
         check_feasible(cfg, D_v)  # steps and memory, before anything is computed or written
@@ -296,9 +303,12 @@ class QKEConfig:
     def resolution_record(self) -> dict[str, Any]:
         """How the z resolution of a resolved run was chosen (for files and reports)."""
         rule = self.nz_rule
-        return {"Nz": int(self.Nz), "Nz_choice": "auto" if self.Nz_auto else "explicit",
-                "Nz_required": int(rule.Nz_required), "Nz_margin": rule.margin, "K_band": rule.K_band,
-                "K_nyquist": math.pi * int(self.Nz) / self.L, "Nz_rule": rule.describe()}
+        rec = {"Nz": int(self.Nz), "Nz_choice": "auto" if self.Nz_auto else "explicit",
+               "Nz_required": int(rule.Nz_required), "Nz_margin": rule.margin, "K_band": rule.K_band,
+               "K_nyquist": math.pi * int(self.Nz) / self.L, "Nz_rule": rule.describe()}
+        if rule.drift != 0.0:
+            rec["K_reach"] = rule.K_reach
+        return rec
 
     def identity(self) -> dict[str, Any]:
         """Everything that determines the numbers of a resolved run (for resume and reuse checks).
@@ -341,6 +351,8 @@ class QKEConfig:
         """Everything that changes the numbers (for resume checks); excludes the back-end."""
         d = self.as_dict()
         d.pop("backend")
+        if d["gradient"] == 0.0:
+            d.pop("gradient")  # the homogeneous box: the identity (and fingerprint) of runs made before gradients existed
         return d
 
 

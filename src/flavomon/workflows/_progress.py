@@ -9,7 +9,10 @@ module turns it into
   rate: 60.0 t/s)``.
 
 The time left comes from the rate measured since the first report, so the start-up (worker processes,
-compilation) does not enter it, and it is said only once a tenth of the run is done.
+compilation) does not enter it, and it is said only once a tenth of the run is done.  For an ensemble the
+counter is the simulated time summed over realizations, with the number of realizations finished.  A
+caller made of several runs (``flavomon reproduce``) wraps each in :func:`progress_context`, which puts
+``[i/N]`` in front of the lines and adds the time left overall.
 """
 
 from __future__ import annotations
@@ -17,11 +20,34 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from tqdm import tqdm
 
-__all__ = ["LINE_EVERY_S", "SimTimeProgress", "format_seconds"]
+__all__ = ["LINE_EVERY_S", "SimTimeProgress", "format_seconds", "progress_context", "heads_up"]
+
+_CONTEXT: list[tuple[str, Callable[[float | None], float | None] | None]] = []
+
+
+@contextmanager
+def progress_context(prefix: str, overall: Callable[[float | None], float | None] | None = None) -> Iterator[None]:
+    """Inside, progress lines start ``flavomon: PREFIX …`` and end with the time left overall.
+
+    ``overall(left)`` maps the current run's time left (None while it is being measured) to the seconds
+    left in all (None: not known yet).
+    """
+    _CONTEXT.append((prefix, overall))
+    try:
+        yield
+    finally:
+        _CONTEXT.pop()
+
+
+def heads_up(seconds: float, what: str, why: str) -> None:
+    """One line before a long run: how long it will take and why."""
+    print(f"flavomon: {what} will take about {format_seconds(seconds)} ({why}); the progress lines measure "
+          f"the real rate once it runs", file=sys.stderr, flush=True)
 
 LINE_EVERY_S = 10.0
 """Wall seconds between two progress lines when stderr is not a terminal (``FLAVOMON_PROGRESS_EVERY`` overrides)."""
@@ -53,8 +79,14 @@ class SimTimeProgress:
     otherwise; ``True``: nothing.
     """
 
-    def __init__(self, t_end: float, desc: str = "", *, disable: bool | None = None) -> None:
+    def __init__(self, t_end: float, desc: str = "", *, disable: bool | None = None,
+                 realizations: int | None = None) -> None:
         self.t_end = float(t_end)
+        self.realizations = realizations if realizations and realizations > 1 else None
+        self._done: int | None = None
+        if _CONTEXT:
+            desc = f"{_CONTEXT[-1][0]} {desc}"
+        self._overall = _CONTEXT[-1][1] if _CONTEXT else None
         self.desc = desc
         self.off = bool(disable)
         self.lines = (not self.off) and not sys.stderr.isatty()
@@ -96,6 +128,10 @@ class SimTimeProgress:
             self._next_line = now + self._every
             self._write_line(now, t)
 
+    def set_done(self, n: int) -> None:
+        """How many realizations of an ensemble have finished (shown in the progress lines)."""
+        self._done = int(n)
+
     def eta(self, now: float, t: float) -> float | None:
         """Seconds left from the rate measured since the first report; None before a tenth of the run."""
         if self._first is None or t < 0.1 * self.t_end or t <= self._first[1]:
@@ -105,13 +141,22 @@ class SimTimeProgress:
 
     def _write_line(self, now: float, t: float) -> None:
         pct = 100.0 * t / self.t_end if self.t_end > 0 else 100.0
-        msg = f"flavomon: {self.desc}: t = {t:.6g}/{self.t_end:.6g} ({pct:.0f}%), {format_seconds(now - self._t0)} elapsed"
+        if self.realizations:
+            done = "" if self._done is None else f", {self._done}/{self.realizations} done"
+            msg = (f"flavomon: {self.desc}: {self.realizations} realizations, t = {t:.6g}/{self.t_end:.6g} summed over "
+                   f"them ({pct:.0f}%{done}), {format_seconds(now - self._t0)} elapsed")
+        else:
+            msg = f"flavomon: {self.desc}: t = {t:.6g}/{self.t_end:.6g} ({pct:.0f}%), {format_seconds(now - self._t0)} elapsed"
         eta = self.eta(now, t)
         if eta is not None:
             rate = (t - self._first[1]) / max(now - self._first[0], 1e-9)
             msg += f", about {format_seconds(eta)} left (from the measured rate: {rate:.3g} t/s)"
         else:
             msg += ", time left: measuring"
+        if self._overall is not None:
+            total = self._overall(eta)
+            if total is not None:
+                msg += f"; about {format_seconds(total)} left overall"
         print(msg, file=sys.stderr, flush=True)
 
     def __exit__(self, *exc: Any) -> None:

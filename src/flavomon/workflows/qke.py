@@ -47,7 +47,8 @@ from ..io.qke import qke_dataset
 from ..linear import unstable_bands
 from ..qke import CheckpointStore, QKEConfig
 from ..qke import run_qke as _run_qke_numerics
-from ._progress import SimTimeProgress
+from ._estimate import LONG_RUN_S, qke_seconds
+from ._progress import SimTimeProgress, heads_up
 
 __all__ = ["checkpoint_dir", "lock_file", "qke_to_file", "validate_checkpoint_every"]
 
@@ -156,6 +157,7 @@ def qke_to_file(
     checkpoint_every: float = 60.0,
     stepper: str = "bm4",
     psi_profile: Any = None,
+    gradient: float = 0.0,
 ) -> xr.Dataset:
     """Run a QKE box ensemble [F2 eq. 4, docs §4] and return (and write) the qke.nc Dataset.
 
@@ -163,7 +165,7 @@ def qke_to_file(
     ----------
     distribution : str, Distribution or callable
         Parsed once (:func:`flavomon.distributions.from_spec`).
-    L, Nz, Nv, t_end, dt_out, realizations, seed, seed_power, dt, stepper, psi_profile
+    L, Nz, Nv, t_end, dt_out, realizations, seed, seed_power, dt, stepper, psi_profile, gradient
         The fields of :class:`flavomon.qke.QKEConfig` (``Nz="auto"``: the resolution rule of
         :mod:`flavomon.qke.resolution`, recorded in the file).
     backend : str, optional
@@ -196,7 +198,7 @@ def qke_to_file(
     dist = from_spec(distribution)
     config = QKEConfig(
         L=L, Nz=Nz, Nv=Nv, t_end=t_end, dt_out=dt_out, realizations=realizations, seed=seed,
-        seed_power=seed_power, dt=dt, backend=backend, stepper=stepper,
+        seed_power=seed_power, dt=dt, backend=backend, stepper=stepper, gradient=gradient,
         psi_profile=None if psi_profile is None else tuple(np.asarray(psi_profile, dtype=float).ravel()),
     ).resolve(dist)  # NaN in D(v), automatic dt, dt above the stability limit: before anything else
     identity = config.identity()
@@ -229,7 +231,15 @@ def qke_to_file(
 def _run(dist, config, identity, out, ckpt, *, workers, resume, progress, command, checkpoint_every) -> xr.Dataset:
     """Compute the ensemble (checkpointing to ``ckpt``), build the Dataset, write ``out``."""
     _warn_if_box_misses_bands(dist, config)
-    with SimTimeProgress(config.realizations * config.t_end, desc=f"qke {dist.name}", disable=None if progress else True) as bar:
+    if progress:
+        est = qke_seconds(config, workers)
+        if est > LONG_RUN_S:
+            w = min(config.realizations, workers or os.cpu_count() or 1)
+            heads_up(est, f"qke {dist.name}", f"{config.realizations} realization(s) of t = {config.t_end:g} at "
+                     f"Nz = {config.Nz}, Nv = {config.Nv} on {config.backend}, {w} worker(s)"
+                     + ("; the numba back-end is about 3x faster" if config.backend == "numpy" else ""))
+    with SimTimeProgress(config.realizations * config.t_end, desc=f"qke {dist.name}", disable=None if progress else True,
+                         realizations=config.realizations) as bar:
         res = _run_qke_numerics(
             dist, config, workers=workers, checkpoint=ckpt, resume=resume, progress=bar if progress else None,
             checkpoint_every=checkpoint_every,

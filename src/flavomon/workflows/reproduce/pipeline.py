@@ -23,7 +23,9 @@ from ...errors import FlavomonInputError
 from ...io import read_dataset
 from ...io.files import OutputInUseError, OutputLock, atomic_write_text, check_figure_path, check_output_path, fingerprint
 from ...report import comparison_numbers, scalar_of, write_report
+from .._estimate import qke_seconds, qlt_seconds
 from .._outdir import prepare_output_folder
+from .._progress import format_seconds, progress_context
 from ..modes import modes_to_file
 from ..qke import checkpoint_dir, qke_to_file
 from ..qlt import qlt_to_file
@@ -98,6 +100,41 @@ def check_outputs(folder: Path, pieces: list[Piece]) -> None:
                 raise FlavomonInputError(f"--out {folder}: {ck} is not a checkpoint folder (a link or a file); remove it")
 
 
+def estimate_piece(piece: Piece) -> float:
+    """Estimated wall seconds of one piece on the reference machine (:mod:`flavomon.workflows._estimate`)."""
+    if piece.kind != "qke":
+        return qlt_seconds(piece.kind)
+    from ...qke import QKEConfig
+
+    kw = piece.requested_config()
+    return qke_seconds(QKEConfig(**kw).resolve(piece.dist), piece.kwargs.get("workers"))
+
+
+class _Overall:
+    """The time left in all: the running piece's own measured ETA plus the estimates of the pieces after
+    it, scaled by measured / estimated of the QKE pieces finished so far (the estimate's constants are
+    those of the reference machine; this machine may be faster or slower)."""
+
+    def __init__(self, est: dict[str, float], qke_names: set[str]) -> None:
+        self.est = dict(est)
+        self._qke_est = {k: v for k, v in est.items() if k in qke_names}
+        self.ratio: float | None = None
+        self.current: str | None = None
+
+    def finished(self, name: str, seconds: float) -> None:
+        self.est.pop(name, None)
+        if name in self._qke_est:
+            r = seconds / max(self._qke_est[name], 1e-9)
+            self.ratio = r if self.ratio is None else 0.5 * (self.ratio + r)
+
+    def after_current(self) -> float:
+        r = self.ratio or 1.0
+        return sum(v * (r if k in self._qke_est else 1.0) for k, v in self.est.items() if k != self.current)
+
+    def __call__(self, left: float | None) -> float | None:
+        return None if left is None else left + self.after_current()
+
+
 def _log_default(msg: str) -> None:
     print(f"flavomon reproduce: {msg}", file=sys.stderr, flush=True)
 
@@ -157,6 +194,17 @@ def run_reproduce(
         log(f"{n} pieces into {folder}/ (a = {', '.join(f'{a:g}' for a in cfg.a_values)}; "
             f"{cfg.realizations} realizations, Nz = {cfg.Nz}{' (chosen per a, in qke_*.nc and report.json)' if cfg.Nz == 'auto' else ''}, "
             f"Nv = {cfg.Nv}, t_end = {cfg.t_end:g})")
+        todo = {p.filename: estimate_piece(p) for p in pieces if config_mismatch(p, folder / p.filename) is not None}
+        overall = _Overall(todo, {p.filename for p in pieces if p.kind == "qke"})
+        if todo:
+            total = sum(todo.values())
+            n_qke = sum(1 for p in pieces if p.kind == "qke" and p.filename in todo)
+            backend = next((p.kwargs.get("backend") for p in pieces if p.kind == "qke"), None)
+            from ...qke import default_backend
+
+            log(f"{len(todo)} of them to compute: about {format_seconds(total)} on a 2-core machine like the "
+                f"reference one, almost all of it the {n_qke} QKE ensemble(s) of {cfg.realizations} realizations on "
+                f"{backend or default_backend()} (--quick: 2 realizations)")
         for i, piece in enumerate(pieces, 1):
             path = folder / piece.filename
             why = config_mismatch(piece, path)
@@ -174,12 +222,17 @@ def run_reproduce(
                 continue
             log(f"{head}: recomputing ({why})" if why != "missing" else f"{head}: running")
             t0 = time.perf_counter()
-            _run_piece(piece, path, progress=progress, command=f"{command}  # piece {piece.filename}", log=log)
+            overall.current = piece.filename
+            with progress_context(f"reproduce [{i}/{n}]", overall):
+                _run_piece(piece, path, progress=progress, command=f"{command}  # piece {piece.filename}", log=log)
             dt = time.perf_counter() - t0
             timings[piece.filename] = {"seconds": dt, "fingerprint": fp}
             atomic_write_text(timings_path, json.dumps(timings, indent=2))
             run_times[piece.filename] = {"seconds": dt, "reused": False}
-            log(f"{head}: done in {dt:.1f} s")
+            overall.finished(piece.filename, dt)
+            overall.current = None
+            left = overall.after_current()
+            log(f"{head}: done in {dt:.1f} s" + (f"; about {format_seconds(left)} left overall" if left > 30 else ""))
 
         # ---- figures and report, always rebuilt from the files -------------------------------
         t0 = time.perf_counter()
