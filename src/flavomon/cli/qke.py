@@ -24,7 +24,7 @@ def gradient_arg(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number (dlambda/dz in units of mu^2), got {text!r}") from None
     if G != G or G in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"must be finite, got {text!r} (0 is the homogeneous box)")
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r} (0: no gradient)")
     return G
 
 

@@ -6,6 +6,8 @@ import argparse
 import shlex
 import sys
 
+from .qke import GRADIENT_HELP, gradient_arg
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -31,6 +33,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed-power", type=float, default=1e-13, help="|psi_{0,K}(0)|^2 per box mode of the QKE seed (default 1e-13)")
     p.add_argument("--L", type=float, default=100.0, help="box length fixing the per-box-mode normalisation (default 100)")
     p.add_argument("--resonant", action="store_true", help="resonant QLT [F2 eqs. 27-30] instead of full QLT")
+    p.add_argument("--gradient", type=gradient_arg, default=0.0, metavar="G",
+                   help=GRADIENT_HELP + "; the grid labels K_j(0) must hold every K unstable at some time "
+                   "(checked: the error names the range)")
     p.add_argument("--out", required=True, help="output netCDF file (qlt.nc)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -50,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     ds = qlt_to_file(
         dist, Nv=args.Nv, n_K=args.n_K, k_min=k_min, k_max=k_max, t_end=args.t_end,
         seed_power=args.seed_power, L=args.L, resonant=args.resonant, dt_out=args.dt_out, out=args.out,
+        gradient=args.gradient,
         progress=not args.no_progress, command="flavomon " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
     )
     print(f"wrote {args.out}: status {ds.attrs['status']}, t = 0..{float(ds.t[-1]):g}, "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from ._netcdf import provenance_attrs
@@ -61,4 +62,9 @@ def qlt_dataset(result: Any, *, distribution: str, command: str | None = None) -
         )
     )
     ds.attrs["L"] = float(cfg.L)
+    G = float(getattr(cfg, "gradient", 0.0))
+    ds.attrs["gradient"] = G
+    if G != 0.0:  # the labels drift (docs §11): grid point K has the physical wavenumber K + G t
+        ds["K_phys"] = (("t", "K"), np.asarray(r.K)[None, :] + G * np.asarray(r.t)[:, None],
+                        {"units": "mu", "long_name": "physical wavenumber K_j(t) = K_j + G t of label K_j (docs §11)"})
     return ds

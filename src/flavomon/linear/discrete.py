@@ -188,9 +188,10 @@ def projection_factor(gs: GridState, Omega: np.ndarray, K: np.ndarray, profile_w
         The distribution on the grid.
     Omega, K : ndarray (n,)
         Roots of :math:`\mathcal D_N` and their wavenumbers (flat batch, ``K != 0``).
-    profile_w : ndarray (Nv,)
+    profile_w : ndarray (Nv,) or (n, Nv)
         ``w_j p_j`` with :math:`p_j=\psi_{v_j}(0)/\psi_0(0)` normalised so that
-        :math:`\sum_jw_jp_j=1`; the F2 seed :math:`p=1/2` is ``0.5 * w``.
+        :math:`\sum_jw_jp_j=1`; the F2 seed :math:`p=1/2` is ``0.5 * w``.  Two-dimensional: one
+        profile per root (e.g. an evolved vector, docs §11).
 
     Returns
     -------
@@ -198,7 +199,8 @@ def projection_factor(gs: GridState, Omega: np.ndarray, K: np.ndarray, profile_w
     """
     G, J, dJ = dispersion_terms(gs, Omega, K)
     deps = -dJ[:, 0] + dJ[:, 1] * Omega / K + J[:, 1] / K
-    br = J[:, 1] / K + G @ profile_w
+    pw = np.asarray(profile_w)
+    br = J[:, 1] / K + (G @ pw if pw.ndim == 1 else np.einsum("ij,ij->i", G, pw))
     return np.abs(br) ** 2 / np.abs(deps) ** 2
 
 

@@ -3,6 +3,8 @@ r"""Checks of the K grid of a QLT run against the unstable bands, and the rate s
 * :func:`rate_scale_of` — the unit ``s = min(1, int|D| dv)`` of QLT's absolute tolerances;
 * :func:`check_band_sampling` — error if the K grid misses an unstable band, warning if it
   samples it with too few points (:data:`MIN_BAND_POINTS`);
+* :func:`check_drift_grid` — in a matter gradient, error if the grid of labels misses a K that is
+  unstable at some time of the run (docs §11);
 * :func:`format_bands` — bands for messages.
 """
 
@@ -18,7 +20,8 @@ from ..grids import rate_scale
 from ..linear import unstable_bands as linear_bands
 from .config import QLTConfig
 
-__all__ = ["MIN_BAND_POINTS", "check_band_sampling", "format_bands", "rate_scale_of"]
+__all__ = ["MIN_BAND_POINTS", "check_band_sampling", "check_drift_grid", "drift_label_range", "format_bands",
+           "rate_scale_of"]
 
 
 def format_bands(bands: list[tuple[float, float]], D1: float) -> str:
@@ -79,4 +82,40 @@ def check_band_sampling(dist: Distribution, config: QLTConfig, i_unstable: list[
         f"is under-resolved (percent-level errors below ~{MIN_BAND_POINTS} points); {hint}",
         PhysicsWarning,
         stacklevel=3,
+    )
+
+
+def drift_label_range(bands: list[tuple[float, float]], drift: float) -> tuple[float, float]:
+    r"""The labels :math:`K_j(0)` that are inside a band at some :math:`t\in[0,t_{\rm end}]` when every label drifts
+    as :math:`K_j(t)=K_j(0)+Gt` (``drift`` :math:`=Gt_{\rm end}`) [docs §11]: the union over the bands
+    :math:`[K_{lo},K_{hi}]` of :math:`[K_{lo}-\max(0,Gt_{\rm end}),\,K_{hi}-\min(0,Gt_{\rm end})]`, as one interval."""
+    lo = min(a - max(0.0, drift) for a, _ in bands)
+    hi = max(b - min(0.0, drift) for _, b in bands)
+    return lo, hi
+
+
+def check_drift_grid(dist: Distribution, config: QLTConfig, K_grid: np.ndarray, D1: float) -> tuple[float, float] | None:
+    """Error (one line, naming the range needed) if the label grid of a QLT run in a gradient misses a
+    label that drifts into an unstable band during the run [docs §11].
+
+    The bands are those of the initial distribution on the run's ``Nv`` nodes; as D relaxes they
+    shrink, so this is the range the run can need.  Returns it, ``(K_lo, K_hi)`` of the labels (None if
+    nothing is unstable).
+    """
+    bands = [(b.K_lo, b.K_hi) for b in linear_bands(dist, Nv=config.Nv)]
+    if not bands:
+        return None
+    drift = float(config.gradient) * float(config.t_end)
+    lo, hi = drift_label_range(bands, drift)
+    slack = 0.5 * config.dk
+    if lo >= K_grid[0] - slack and hi <= K_grid[-1] + slack:
+        return lo, hi
+    pad = 2 * config.dk
+    a, b = lo - pad, hi + pad
+    n = int(np.ceil((b - a) / config.dk)) + 1
+    raise FlavomonInputError(
+        f"in the gradient G = {config.gradient:g} every label drifts by G t_end = {drift:.4g} in K, so the labels "
+        f"K in [{lo:.4g}, {hi:.4g}] (k in [{lo + D1:.4g}, {hi + D1:.4g}]) enter an unstable band during the run, "
+        f"but the grid holds K in [{K_grid[0]:.4g}, {K_grid[-1]:.4g}]: use --K-min {a:.4g} --K-max {b:.4g} "
+        f"--n-K {n} (the same spacing dk = {config.dk:.3g}; in Python k_min = K_min + D1(0), D1(0) = {D1:.4g})"
     )

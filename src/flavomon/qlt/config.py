@@ -65,6 +65,11 @@ class QLTConfig:
         Rescan for new roots whenever D_v changed by this fraction of sum w|D(0)|.
     max_steps : int
         Safety cap on accepted + rejected steps.
+    gradient : float
+        A uniform matter gradient :math:`G=d\\lambda/dz` (units :math:`\\mu^2`, docs §11): grid point j is a
+        label whose wavenumber drifts, :math:`K_j(t)=K_j(0)+Gt`; the roots are those at the current K.  The
+        grid must hold every label that is inside a band at some time of the run (checked, one-line error
+        naming the range).  0 (default): the homogeneous QLT, bit for bit.
     """
 
     Nv: int = 100
@@ -84,8 +89,10 @@ class QLTConfig:
     eig_stride: int | None = None
     scan_fraction: float = 0.25
     max_steps: int = 200_000
+    gradient: float = 0.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "gradient", _num("gradient", self.gradient))
         as_nv(self.Nv)
         _int("n_K", self.n_K, minimum=2)
         kmin = _num("k_min", self.k_min)
@@ -121,6 +128,9 @@ class QLTConfig:
             object.__setattr__(self, "psi_profile", prof)
         if not isinstance(self.resonant, (bool, np.bool_)):
             raise FlavomonInputError(f"resonant must be True or False, got {self.resonant!r}")
+        if self.resonant and self.gradient != 0.0:
+            raise FlavomonInputError("resonant QLT in a matter gradient is not implemented: use full QLT "
+                                     "(leave out --resonant) with --gradient")
         need, mem = self.memory_estimate(), _memory()
         if mem is not None and need > mem[0]:
             raise FlavomonInputError(

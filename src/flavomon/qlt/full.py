@@ -59,12 +59,23 @@ from ..distributions import Distribution
 from ..errors import FlavomonInputError, PhysicsWarning
 from ..grids import VelocityGrid, rate_scale
 from ..linear.discrete import GridState, projection_factor
-from .checks import MIN_BAND_POINTS, check_band_sampling, format_bands, rate_scale_of
+from .checks import MIN_BAND_POINTS, check_band_sampling, check_drift_grid, format_bands, rate_scale_of
 from .config import QLTConfig, QLTResult, output_times, profile_weights
+from .entry import HANDOVER_GAIN, PendingLabels
 from .integrator import QLTState, StepParams, step
-from .roots import eig_unstable, find_unstable_roots, grid_unstable_intervals, march
+from .roots import eig_unstable, find_unstable_roots, grid_unstable_intervals, march, newton_roots
 
 __all__ = ["run_full_qlt"]
+
+
+DRIFT_CELLS_PER_STEP = 2.0
+"""In a gradient, the largest drift of the roots in one step, in grid spacings dk (Newton follows a root from
+the K of the step's start to its end)."""
+
+ENTRY_SCAN_CELLS = 4.0
+"""In a gradient, the drift (in grid spacings) after which the band edges are searched for labels that entered.
+Their detection time does not change the result: an entering label is carried exactly (flavomon.qlt.entry)
+and handed over only once its root has grown inside the band."""
 
 
 def _same(z: complex, others) -> bool:
@@ -116,7 +127,9 @@ def run_full_qlt(
     gs = GridState.build(D_v, v, w)
     D0_init, D1_init = gs.D0, gs.D1
     k_grid = np.linspace(float(config.k_min), float(config.k_max), config.n_K)
-    K_grid = k_grid - D1_init  # K = k - D1(0) held fixed [docs §5]
+    K_grid = k_grid - D1_init  # K = k - D1(0) held fixed [docs §5]; in a gradient, the labels K_j(0)
+    G = float(config.gradient)  # uniform matter gradient: label j sits at K_j(t) = K_j(0) + G t [docs §11]
+    K_now = K_grid
     nK = config.n_K
     dk = config.dk
     dens = float(config.L) / (2 * np.pi)  # P = L/(2 pi) |psi_0K|^2  [docs §1]
@@ -139,7 +152,11 @@ def run_full_qlt(
     diag: dict[str, Any] = {}
 
     # --- initial roots --------------------------------------------------------------
-    tiny_K = np.abs(K_grid) < 1e-9 * max(1.0, np.abs(K_grid).max())  # eps has a 1/K pole; skip K = 0
+    def tiny(K_: np.ndarray) -> np.ndarray:  # eps has a 1/K pole; skip K = 0
+        return np.abs(K_) < 1e-9 * max(1.0, np.abs(K_grid).max())
+
+    tiny_K = tiny(K_grid)
+    drift_range = check_drift_grid(dist, config, K_grid, D1_init) if G != 0.0 else None
     rdict = find_unstable_roots(gs, K_grid, gstop, stride=stride)
     n_eig += len(range(0, nK, stride)) + 1
     rdict = {i: zs for i, zs in rdict.items() if not tiny_K[i]}
@@ -178,19 +195,60 @@ def run_full_qlt(
     diag["initial_gamma_max"] = float(Om.imag.max())
     diag["initial_K_at_gamma_max"] = float(K_grid[iK[np.argmax(Om.imag)]])
     P_frozen = np.zeros(nK)
+    # in a gradient, the labels stable at t = 0 that can drift into a band are carried exactly until their root
+    # has grown by HANDOVER_GAIN inside it (flavomon.qlt.entry: the seeding of entering labels, docs §11)
+    pend: PendingLabels | None = None
+    entry_gain: dict[int, float] = {}
+    if G != 0.0 and drift_range is not None:
+        margin = 4 * dk
+        cand = np.flatnonzero((K_grid >= drift_range[0] - margin) & (K_grid <= drift_range[1] + margin) & ~tiny_K)
+        cand = np.array([i for i in cand if int(i) not in rdict], dtype=int)
+        psi_seed = np.sqrt(float(config.seed_power)) * prof_w / w  # psi_v(0) = p_v psi_0(0), |psi_0(0)|^2 = seed power
+        pend = PendingLabels(gs, cand, K_grid[cand], G, psi_seed)
+        diag["labels_entering"] = int(cand.size)
 
     def seed_new(gs_: GridState, iK_new: np.ndarray, Om_new: np.ndarray) -> np.ndarray:
-        P_new = dens * float(config.seed_power) * projection_factor(gs_, Om_new, K_grid[iK_new], prof_w)
+        P_new = dens * float(config.seed_power) * projection_factor(gs_, Om_new, K_now[iK_new], prof_w)
+        rows = pend.row_of() if pend is not None else {}
         for j, i in enumerate(iK_new):
-            if P_frozen[i] > 0:
+            if int(i) in rows:  # a label entering its band: held at zero power until the hand-over
+                P_new[j] = 0.0
+                entry_gain.setdefault(int(i), 0.0)
+            elif P_frozen[i] > 0:
                 P_new[j] = P_frozen[i]
                 P_frozen[i] = 0.0
         return P_new
+
+    def hand_over(st: QLTState, gain_step: np.ndarray) -> QLTState:
+        """Add this step's gain to the held roots; project the exact vectors of those that grew enough."""
+        held = np.array([int(i) in entry_gain for i in st.iK], dtype=bool)
+        if not held.any():
+            return st
+        for r in np.flatnonzero(held):
+            entry_gain[int(st.iK[r])] += float(gain_step[r])
+        ready = held & np.array([entry_gain.get(int(i), 0.0) >= HANDOVER_GAIN for i in st.iK], dtype=bool)
+        if not ready.any():
+            return st
+        pend.advance_to(st.t, st.gs)
+        rows_of = pend.row_of()
+        rr = np.flatnonzero(ready)
+        rows = np.array([rows_of[int(st.iK[r])] for r in rr], dtype=int)
+        Om_s, ok = newton_roots(st.gs, st.Om[rr], pend.K_now()[rows])  # the roots at the vectors' time
+        Om_s = np.where(ok, Om_s, st.Om[rr])
+        P = st.P.copy()
+        P[rr] = dens * pend.mode_power(rows, Om_s) * np.exp(2 * st.Om[rr].imag * (st.t - pend.t))
+        for i in set(int(st.iK[r]) for r in rr):
+            entry_gain.pop(i, None)
+        pend.remove(np.unique(rows))
+        diag["labels_handed_over"] = diag.get("labels_handed_over", 0) + int(np.unique(rows).size)
+        return QLTState(t=st.t, gs=st.gs, iK=st.iK, K=st.K, Om=st.Om, P=P)
 
     def record(i_out: int, D_now: np.ndarray, iK_: np.ndarray, P_: np.ndarray, Om_: np.ndarray) -> None:
         D_out[i_out] = D_now
         pw = P_frozen + np.bincount(iK_, weights=P_, minlength=nK)
         pow_out[i_out] = pw / dens
+        if pend is not None and pend.n:  # labels carried exactly: their own power
+            pow_out[i_out, pend.idx] += pend.power()
         g = np.zeros(nK)
         oR = np.full(nK, np.nan)
         if iK_.size:
@@ -201,7 +259,7 @@ def run_full_qlt(
         OmR_out[i_out] = oR
 
     def rebuild(st: QLTState, iK_: np.ndarray, Om_: np.ndarray, P_: np.ndarray) -> QLTState:
-        return QLTState(t=st.t, gs=st.gs, iK=iK_, K=K_grid[iK_], Om=Om_, P=P_)
+        return QLTState(t=st.t, gs=st.gs, iK=iK_, K=K_now[iK_], Om=Om_, P=P_)
 
     record(0, D_v, state.iK, state.P, state.Om)
     i_next = 1
@@ -214,8 +272,9 @@ def run_full_qlt(
     scan_offset = stride // 2
     t_end = float(config.t_end)
 
+    drift_since_scan = 0.0
     while state.t < t_end * (1 - 1e-14):
-        if state.n == 0:
+        if state.n == 0 and G == 0.0:
             status, t_sat = "saturated", state.t
             break
         if steps + rejected >= config.max_steps:
@@ -224,7 +283,9 @@ def run_full_qlt(
                           PhysicsWarning, stacklevel=3)
             break
         h = min(h, dt_max, t_end - state.t)
-        new, rep = step(state, h, params)
+        if G != 0.0:  # a step drifts the roots by at most DRIFT_CELLS_PER_STEP grid spacings
+            h = min(h, DRIFT_CELLS_PER_STEP * dk / abs(G))
+        new, rep = step(state, h, params, G * h)
         if not rep.accepted:
             rejected += 1
             key = "rej_" + rep.reason
@@ -236,6 +297,8 @@ def run_full_qlt(
         t, D, D2 = state.t, state.gs.D_v, new.gs.D_v
         g0, g1, dP = rep.g0, rep.g1, rep.dP
         while i_next < nt and t_out[i_next] <= new.t * (1 + 1e-13):
+            if pend is not None:
+                pend.advance_to(t_out[i_next], state.gs)
             s = (t_out[i_next] - t) / h
             Ps = state.P * np.exp(2 * h * (g0 * s + 0.5 * (g1 - g0) * s * s))
             tot = float(np.sum(dP))
@@ -245,6 +308,14 @@ def run_full_qlt(
             i_next += 1
         cum_dD += float(np.sum(w * np.abs(D2 - D)))
         state = new
+        if G != 0.0:
+            K_now = K_grid + G * state.t
+            tiny_K = tiny(K_now)
+            drift_since_scan += abs(G) * h
+            if pend is not None:
+                pend.advance_to(state.t, state.gs)
+                if entry_gain:
+                    state = hand_over(state, (g0 + g1) * h)
         # ---- repair: eig(M) where Newton failed; drop roots that went stable ---------------
         went_stable = rep.ok & (state.Om.imag <= gstop)
         fail = ~rep.ok | (rep.lost & ~went_stable)
@@ -256,7 +327,7 @@ def run_full_qlt(
             if fail.any():
                 diag["newton_failures"] = diag.get("newton_failures", 0) + int(fail.sum())
                 bad_K = np.unique(r_iK[fail])
-                ev_list = eig_unstable(state.gs, K_grid[bad_K], gstop)
+                ev_list = eig_unstable(state.gs, K_now[bad_K], gstop)
                 n_eig += bad_K.size
                 good_d: dict[int, list[complex]] = {}
                 for i, z in zip(r_iK[~fail & ~dropmask], r_Om[~fail & ~dropmask]):
@@ -272,8 +343,11 @@ def run_full_qlt(
                     for z in ev:
                         add_i.append(int(i))
                         add_z.append(z)
-            # dropped roots (saturated/stable): freeze their power
+            # dropped roots (saturated/stable): freeze their power; a held label that left its band
+            # before the hand-over stays with its exact vector (and starts from 0 gain if it re-enters)
             np.add.at(P_frozen, r_iK[dropmask], r_P[dropmask])
+            for i in r_iK[dropmask]:
+                entry_gain.pop(int(i), None)
             keep = ~dropmask
             r_iK, r_Om, r_P = r_iK[keep], r_Om[keep], r_P[keep]
             if add_i:
@@ -282,7 +356,25 @@ def run_full_qlt(
                 r_iK = np.r_[r_iK, ai.astype(int)]
                 r_Om = np.r_[r_Om, az.astype(complex)]
             state = rebuild(state, r_iK, r_Om, r_P)
-        # ---- scan for roots that appear ------------------------------------------------
+        # ---- scan for roots that appear (and, in a gradient, labels that drift into a band) ---------
+        if G != 0.0 and drift_since_scan >= ENTRY_SCAN_CELLS * dk and cum_dD <= float(config.scan_fraction) * absD0:
+            # labels enter the bands at their edges: continue outwards from every tracked root (cheap Newton);
+            # bands that open or reopen elsewhere are found by the eig(M) scans of the D-change trigger below
+            drift_since_scan = 0.0
+            known = {}
+            for i, z in zip(state.iK, state.Om):
+                known.setdefault(int(i), []).append(complex(z))
+            tracked = {i: list(zs) for i, zs in known.items()}
+            fronts: list[tuple[int, complex]] = []
+            march(state.gs, K_now, known, fronts + [(int(i), complex(z)) for i, z in zip(state.iK, state.Om)], gstop,
+                  eig_fallback=False)
+            new_i = [i for i, zs in known.items() for z in zs if not tiny_K[i] and not _same(z, tracked.get(i, []))]
+            new_z = [z for i, zs in known.items() for z in zs if not tiny_K[i] and not _same(z, tracked.get(i, []))]
+            if new_i:
+                ai, az = np.array(new_i), np.array(new_z)
+                state = rebuild(state, np.r_[state.iK, ai.astype(int)], np.r_[state.Om, az.astype(complex)],
+                                np.r_[state.P, seed_new(state.gs, ai, az)])
+                diag["roots_entered"] = diag.get("roots_entered", 0) + len(new_i)
         if cum_dD > float(config.scan_fraction) * absD0:
             cum_dD = 0.0
             sstride = 3 * stride  # scans are coarser than the initial detection (cost)
@@ -293,7 +385,7 @@ def run_full_qlt(
                 tracked.setdefault(int(i), []).append(complex(z))
             known = {i: list(zs) for i, zs in tracked.items()}
             fronts = []
-            for i, ev in zip(coarse, eig_unstable(state.gs, K_grid[coarse], gstop)):
+            for i, ev in zip(coarse, eig_unstable(state.gs, K_now[coarse], gstop)):
                 for z in ev:
                     if not tiny_K[i] and all(abs(z - y) > 1e-7 * (1 + abs(z)) for y in known.get(int(i), [])):
                         known.setdefault(int(i), []).append(complex(z))
@@ -301,7 +393,7 @@ def run_full_qlt(
             n_eig += coarse.size
             # band edges: continuation outwards from every tracked root (cheap Newton)
             edge = [(int(i), complex(z)) for i, z in zip(state.iK, state.Om)]
-            march(state.gs, K_grid, known, fronts + edge, gstop, eig_fallback=False)
+            march(state.gs, K_now, known, fronts + edge, gstop, eig_fallback=False)
             new_i, new_z = [], []
             for i, zs in known.items():
                 for z in zs:
