@@ -76,12 +76,25 @@ def test_full_qlt_keeps_d0_with_a_gradient(dist):
 
 def test_a_grid_that_misses_a_band_at_some_time_is_a_one_line_error(tmp_path):
     out = tmp_path / "q.nc"
+    # an explicit grid (F2's K range) that the labels entering band 2 later do not fit in
     res = subprocess.run([sys.executable, "-m", "flavomon", "qlt", "--distribution", A09, "--gradient", "-0.004",
-                          "--out", str(out)], capture_output=True, text=True)
+                          "--K-min", "-2.4", "--K-max", "1.6", "--out", str(out)], capture_output=True, text=True)
     assert res.returncode != 0
     err = res.stderr.strip()
     assert err.count("\n") == 0 and "flavomon qlt: error:" in err and "--K-min" in err and "--K-max" in err
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_without_a_grid_the_command_picks_one_that_holds_every_entering_label(tmp_path):
+    out = tmp_path / "q.nc"
+    res = subprocess.run([sys.executable, "-m", "flavomon", "qlt", "--distribution", A09, "--gradient", "-0.004",
+                          "--t-end", "100", "--out", str(out), "--no-progress"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    ds = fm.load(out)
+    dK = float(ds["K"][1] - ds["K"][0])
+    assert abs(dK - DK_F2) < 1e-9  # F2's spacing
+    # labels that enter band 2 ([-0.26, 0.08]) from above by t = 100 reach K = 0.08 + 0.4
+    assert float(ds["K"][-1]) > 0.08 + 0.4 and float(ds["K"][0]) < -2.03
 
 
 def test_resonant_qlt_in_a_gradient_is_refused():

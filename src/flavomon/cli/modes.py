@@ -50,4 +50,10 @@ def run(args: argparse.Namespace) -> int:
         f"gamma_max = {g:.8g} at K = {float(ds['K_at_gamma_max']):.6g}; wrote "
         + " and ".join(p for p in (args.out, args.plot) if p)
     )
+    if "int_gamma_dK_total" in ds.attrs:
+        per = ", ".join(f"[{lo:.4g}, {hi:.4g}]: {I:.4g}" for lo, hi, I in
+                        zip(ds["band_K_lo"].values, ds["band_K_hi"].values, ds["band_int_gamma_dK"].values))
+        print(f"in a matter gradient G (docs §11): int gamma dK per band {per}, total {ds.attrs['int_gamma_dK_total']:.5g}; "
+              f"a drifting mode gains at most exp(2 x {ds.attrs['int_gamma_dK_total']:.4g} / |G|); "
+              f"critical gradient estimate G_c ~ {ds.attrs['critical_gradient_estimate']:.3g} (seed 1e-13 to 1e-2)")
     return 0

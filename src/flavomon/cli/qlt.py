@@ -18,7 +18,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--distribution", required=True, metavar="SPEC", help="benchmark:a=0.9, shallow:a=0.95, isotropic:D0=1, PATH.csv|npz")
     p.add_argument("--Nv", type=int, default=100, help="Gauss-Legendre velocity nodes (default 100)")
-    p.add_argument("--n-K", type=int, default=600, help="points of the K grid (default 600)")
+    p.add_argument("--n-K", type=int, default=None, help="points of the K grid (default 600; with --gradient and no "
+                   "range: the labels of every band over the run at F2's spacing 4/599)")
     lo = p.add_mutually_exclusive_group()
     lo.add_argument("--k-min", type=float, default=None,
                     help="lowest SHIFTED wavenumber k = K + D1 of the QLT grid (default -2); not the box K: "
@@ -47,13 +48,23 @@ def run(args: argparse.Namespace) -> int:
     from ..workflows.qlt import qlt_to_file
 
     dist = from_spec(args.distribution)
+    args.n_K_given = args.n_K is not None
+    if args.n_K is None:
+        args.n_K = 600
     D1 = float(dist.D1)  # k = K + D1 [F2 eq. 9; docs §3]
     k_min = args.k_min if args.K_min is None else args.K_min + D1
     k_max = args.k_max if args.K_max is None else args.K_max + D1
+    n_K = args.n_K
+    if args.gradient != 0.0 and k_min is None and k_max is None and args.n_K_given is False:
+        # in a gradient with no grid asked for: the labels of every band over the run, at F2's spacing
+        from ..qlt.checks import drift_grid
+
+        g = drift_grid(dist, args.gradient, args.t_end, Nv=args.Nv)
+        k_min, k_max, n_K = g["k_min"], g["k_max"], g["n_K"]
     k_min = -2.0 if k_min is None else k_min
     k_max = 2.0 if k_max is None else k_max
     ds = qlt_to_file(
-        dist, Nv=args.Nv, n_K=args.n_K, k_min=k_min, k_max=k_max, t_end=args.t_end,
+        dist, Nv=args.Nv, n_K=n_K, k_min=k_min, k_max=k_max, t_end=args.t_end,
         seed_power=args.seed_power, L=args.L, resonant=args.resonant, dt_out=args.dt_out, out=args.out,
         gradient=args.gradient,
         progress=not args.no_progress, command="flavomon " + " ".join(shlex.quote(a) for a in sys.argv[1:]),

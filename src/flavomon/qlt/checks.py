@@ -20,8 +20,8 @@ from ..grids import rate_scale
 from ..linear import unstable_bands as linear_bands
 from .config import QLTConfig
 
-__all__ = ["MIN_BAND_POINTS", "check_band_sampling", "check_drift_grid", "drift_label_range", "format_bands",
-           "rate_scale_of"]
+__all__ = ["MIN_BAND_POINTS", "check_band_sampling", "check_drift_grid", "drift_grid", "drift_label_range",
+           "format_bands", "rate_scale_of"]
 
 
 def format_bands(bands: list[tuple[float, float]], D1: float) -> str:
@@ -119,3 +119,24 @@ def check_drift_grid(dist: Distribution, config: QLTConfig, K_grid: np.ndarray, 
         f"but the grid holds K in [{K_grid[0]:.4g}, {K_grid[-1]:.4g}]: use --K-min {a:.4g} --K-max {b:.4g} "
         f"--n-K {n} (the same spacing dk = {config.dk:.3g}; in Python k_min = K_min + D1(0), D1(0) = {D1:.4g})"
     )
+
+
+def drift_grid(dist: Distribution, gradient: float, t_end: float, *, Nv: int = 100, dk: float = 4.0 / 599,
+               pad: float = 0.05) -> dict[str, float | int]:
+    """A QLT grid for a run in a gradient: the labels of every band over the run (:func:`drift_label_range`,
+    bands on the ``Nv`` nodes) padded by ``pad`` on each side, at spacing ``dk`` (default F2's, 4/599).
+
+    Returns ``dict(k_min=..., k_max=..., n_K=...)`` for :class:`~flavomon.qlt.QLTConfig` (k = K + D1(0)); for a
+    stable distribution F2's grid k in [-2, 2].
+    """
+    bands = [(b.K_lo, b.K_hi) for b in linear_bands(dist, Nv=Nv)]
+    if not bands:
+        return {"k_min": -2.0, "k_max": 2.0, "n_K": 600}
+    from ..grids import VelocityGrid
+
+    vg = VelocityGrid(Nv)
+    D1 = float(np.sum(vg.w * vg.v * dist.on_grid(vg.v)))
+    lo, hi = drift_label_range(bands, float(gradient) * float(t_end))
+    lo, hi = lo - pad, hi + pad
+    n = int(np.ceil((hi - lo) / dk)) + 1
+    return {"k_min": lo + D1, "k_max": lo + D1 + (n - 1) * dk, "n_K": n}

@@ -41,6 +41,10 @@ def validate_modes_args(K_min: Any, K_max: Any, n_K: Any, Nv: Any) -> tuple[floa
     return K_min, K_max, int(n_K), (as_nv(Nv) if Nv is not None else None)
 
 
+GAIN_NODES = 64
+"""Lobatto intervals per band for the gradient gain in modes.nc (converged to < 1e-15 for the F2 benchmarks)."""
+
+
 def modes_to_file(
     distribution: Any,
     *,
@@ -102,6 +106,22 @@ def modes_to_file(
         "K_at_gamma_max_all_K": float(K_all),
     }
     ds = modes_dataset(res, distribution=spec, config=config, command=command)
+    if res.bands:  # matter gradients (docs §11): the gain of a drifting mode and the critical-gradient estimate
+        from ..linear.gradient import band_gain
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PhysicsWarning)  # an unrefined edge was said by find_modes' own warning
+            gain = band_gain(dist, bands=res.bands, Nv=Nv, n_nodes=GAIN_NODES)
+        order = sorted(range(len(res.bands)), key=lambda i: res.bands[i].K_lo)
+        per = np.empty(len(res.bands))
+        per[order] = gain.int_gamma_dK  # band_gain sorts by K_lo; the file keeps find_modes' order
+        ds["band_int_gamma_dK"] = (("band",), per, {
+            "long_name": "int gamma dK over the band: a mode drifting through it at dK/dt = G gains "
+                         "exp(2 int gamma dK / |G|) in power (docs §11)", "units": "mu^2"})
+        ds.attrs["int_gamma_dK_total"] = float(gain.total)
+        ds.attrs["critical_gradient_estimate"] = float(gain.G_c)
+        ds.attrs["critical_gradient_rule"] = (f"G_c ~ 2 int gamma dK / ln(P_nl / P_seed), ln ratio {gain.ln_ratio:.4g} "
+                                              "(seed 1e-13, nonlinear 1e-2 per box mode): an estimate, docs §11")
     if out is not None:
         write_dataset(ds, out, inputs=(dist.spec,))
     if plot is not None:
