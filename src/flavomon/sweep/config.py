@@ -56,7 +56,11 @@ SWEEP_DEFAULTS: dict[str, Any] = {
     "methods": None,  # required
     "retries": 2,
     "workers": 2,
+    "gradient": None,  # a uniform matter gradient axis G (docs §11): every distribution at every G
 }
+
+GRADIENT_METHODS = frozenset({"qke", "qlt", "gain", "_probe"})
+"""Methods that take a matter gradient (the ``gradient`` option, set per point from ``[sweep] gradient``)."""
 _TABLE_SUFFIXES = (".csv", ".npz")
 _MAX_POINTS = 100_000  # a typo like num = 1e9 should fail loudly, not hang the client
 _MAX_CONFIG_BYTES = 1_000_000  # a real sweep config is a few kB; a large file is the wrong file
@@ -98,13 +102,18 @@ class DistributionPoint:
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One (distribution, method) task of the sweep; ``point_id`` names its result file."""
+    """One (distribution, gradient, method) task of the sweep; ``point_id`` names its result file."""
 
     point_id: str
     distribution: DistributionPoint
     method: str
     options: Mapping[str, Any]
     Nv: int
+
+    @property
+    def gradient(self) -> float:
+        """The point's matter gradient G (0: homogeneous)."""
+        return float(self.options.get("gradient", 0.0))
 
 
 @dataclass(frozen=True)
@@ -123,15 +132,22 @@ class SweepConfig:
     method_options: Mapping[str, Mapping[str, Any]]
     source: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    gradients: tuple[float, ...] = (0.0,)
 
     @property
     def points(self) -> tuple[SweepPoint, ...]:
-        """All points, distribution-major (every method of the first distribution first)."""
+        """All points, distribution-major (every gradient and method of the first distribution first).
+
+        A nonzero gradient is the point's ``gradient`` option; G = 0 adds nothing, so a homogeneous point has
+        the id it has in a sweep without a gradient axis (and is reused)."""
         out = []
         for d in self.distributions:
-            for m in self.methods:
-                opts = dict(self.method_options.get(m, {}))
-                out.append(SweepPoint(_point_id(d, m, opts, self.Nv), d, m, opts, self.Nv))
+            for G in self.gradients:
+                for m in self.methods:
+                    opts = dict(self.method_options.get(m, {}))
+                    if G != 0.0:
+                        opts["gradient"] = G
+                    out.append(SweepPoint(_point_id(d, m, opts, self.Nv), d, m, opts, self.Nv))
         return tuple(out)
 
     def as_dict(self) -> dict[str, Any]:
@@ -144,6 +160,7 @@ class SweepConfig:
             "workers": self.workers,
             "method_options": {k: dict(v) for k, v in self.method_options.items()},
             "distributions": [d.label for d in self.distributions],
+            "gradients": list(self.gradients),
             "source": self.source,
         }
 
@@ -223,6 +240,11 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: 
         raise FlavomonInputError(f"{where}: {e}") from None
     retries = _int(s["retries"], "[sweep] retries", where, minimum=0)
     workers = _int(s["workers"], "[sweep] workers", where, minimum=1)
+    gradients: tuple[float, ...] = (0.0,)
+    if s["gradient"] is not None:
+        gradients = tuple(_values(s["gradient"], "[sweep] gradient", where))
+        if len(set(gradients)) != len(gradients):
+            raise FlavomonInputError(f"{where}: [sweep] gradient lists a value twice: {list(gradients)}")
 
     methods = s["methods"]
     if methods is None:
@@ -237,6 +259,12 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: 
             raise FlavomonInputError(f"{where}: unknown method {m!r} in [sweep] methods (known: {known})")
     if len(set(methods)) != len(methods):
         raise FlavomonInputError(f"{where}: [sweep] methods lists a method twice: {methods}")
+    if any(G != 0.0 for G in gradients):
+        no = [m for m in methods if m not in GRADIENT_METHODS]
+        if no:
+            raise FlavomonInputError(
+                f"{where}: [sweep] gradient needs methods that take a matter gradient ({', '.join(sorted(GRADIENT_METHODS - {'_probe'}))}); "
+                f"{', '.join(no)} do(es) not: run them in a sweep without a gradient axis")
 
     mopts_raw = raw.get("methods", {})
     if not isinstance(mopts_raw, Mapping):
@@ -251,6 +279,8 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: 
         opts = mopts_raw.get(m, {})
         if not isinstance(opts, Mapping):
             raise FlavomonInputError(f"{where}: [methods.{m}] must be a table of options")
+        if "gradient" in opts:
+            raise FlavomonInputError(f"{where}: [methods.{m}] gradient: give the gradient as the axis [sweep] gradient = [...]")
         method_options[m] = check_options(m, dict(opts), where=where)
 
     dists_raw = raw.get("distributions")
@@ -261,7 +291,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: 
     dists: list[DistributionPoint] = []
     for i, entry in enumerate(dists_raw, start=1):
         dists.extend(_expand_entry(entry, i, Path(base_dir), where))
-        if len(dists) * len(methods) > _MAX_POINTS:
+        if len(dists) * len(methods) * len(gradients) > _MAX_POINTS:
             raise FlavomonInputError(f"{where}: more than {_MAX_POINTS} points; split the sweep")
     seen: dict[str, str] = {}
     for d in dists:
@@ -280,6 +310,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: 
         method_options=method_options,
         source=source,
         raw=dict(raw),
+        gradients=gradients,
     )
 
 

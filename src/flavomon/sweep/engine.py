@@ -63,7 +63,8 @@ __all__ = ["SweepResult", "run_sweep", "dashboard_url", "max_local_workers", "ex
 POINTS_DIR = "points"
 _PRIORITY = {"qke": 10}  # long tasks first (longest-processing-time-first load balance)
 _SCALARS = ("gamma_max", "K_at_gamma_max", "power_peak", "power_peak_K", "D0_initial", "D0_final",
-            "runtime_s", "n_realizations")
+            "runtime_s", "n_realizations", "max_gain", "G_c")
+# max_gain, G_c: the linear estimate in a gradient (method "gain", docs §11); NaN for the other methods
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,8 @@ def execute_point(point: SweepPoint, command: str) -> dict[str, Any]:
             power_peak=float(out.power_peak),
             power_peak_K=float(out.power_peak_K),
             n_realizations=int(out.n_realizations),
+            max_gain=float(out.attrs.get("max_gain", float("nan"))),
+            G_c=float(out.attrs.get("G_c", float("nan"))),
             attrs=dict(out.attrs),
             warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
         )
@@ -234,7 +237,7 @@ def combine_points(config: SweepConfig, out_dir: str | Path, *, command: str | N
             for k in arr:
                 arr[k][i] = np.asarray(ds[k])
             for k in sca:
-                sca[k][i] = float(ds[k])
+                sca[k][i] = float(ds[k]) if k in ds.variables else np.nan  # points stored before a scalar existed
             status.append("ok")
             error.append("")
             warn.append("; ".join(json.loads(ds.attrs.get("warnings", "[]"))))
@@ -257,6 +260,7 @@ def combine_points(config: SweepConfig, out_dir: str | Path, *, command: str | N
         "distribution": ("point", [p.distribution.label for p in points]),
         "family": ("point", [p.distribution.family for p in points]),
         "table": ("point", [p.distribution.table for p in points]),
+        "gradient": ("point", [p.gradient for p in points]),
         "v": grid.v,
     }
     for n in pnames:

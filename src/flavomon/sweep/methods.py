@@ -20,6 +20,10 @@ Registered methods
               ``sign(D_v) != sign(D_0)`` and unchanged elsewhere (the "grey line" of F2 Fig. 1 read
               from the crossing alone, docs §6).  It needs no dispersion relation, so it is
               the baseline that QLT predictors must beat; it is also the engine's cheap test method.
+``gain``      the linear estimate in a matter gradient [docs §11]: the largest ln-gain of a drifting mode,
+              :math:`2\int\gamma\,dK/|G|` (:func:`flavomon.linear.max_drift_gain`), against the ln ratio from
+              the seed to nonlinear power; ``converts`` = gain above it, and the critical-gradient estimate
+              G_c (:func:`flavomon.linear.critical_gradient`).  No final state.
 ``_probe``    internal, for testing the engine: returns the initial D_v after ``delay_s``
               seconds, or raises if ``fail = true``.
 
@@ -216,7 +220,9 @@ def check_options(name: str, options: dict[str, Any], *, where: str = "") -> dic
                 raise FlavomonInputError(f"{pre}: option {k} must be {type(default).__name__}, got {options[k]!r}")
             if isinstance(default, (int, float)) and not isinstance(options[k], (int, float)):
                 raise FlavomonInputError(f"{pre}: option {k} must be a number, got {options[k]!r}")
-            if isinstance(default, str) and not isinstance(options[k], str):
+            takes_int = "int" in str(params[k].annotation)  # e.g. Nz: int | str ("auto" or a number)
+            if isinstance(default, str) and not isinstance(options[k], str) and not (
+                    takes_int and isinstance(options[k], int) and not isinstance(options[k], bool)):
                 raise FlavomonInputError(f"{pre}: option {k} must be a string, got {options[k]!r}")
     return m.resolve(dict(options)) if m.resolve is not None else dict(options)
 
@@ -293,6 +299,12 @@ def _modes(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], comm
 def _qlt_like(resonant: bool) -> RunFn:
     def run(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], command: str) -> MethodOutput:
         fn = _load_workflow(METHODS["resonant" if resonant else "qlt"])
+        G = float(opts.get("gradient", 0.0))
+        if G != 0.0 and not {"k_min", "k_max", "n_K"} & set(opts):
+            # in a gradient with no grid given: one that holds every label entering a band (docs §11)
+            from ..qlt.checks import drift_grid
+
+            opts = {**opts, **drift_grid(dist, G, float(opts.get("t_end", 500.0)), Nv=grid.Nv)}
         ds = fn(dist, Nv=grid.Nv, resonant=resonant, out=None, progress=False, command=command, **opts)
         out = _with_gamma_max(_summarise_evolution(ds), dist, grid)
         if resonant:
@@ -344,7 +356,22 @@ def _signrule(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], c
     return MethodOutput(D_final=np.where(flipped, 0.0, D), attrs={"n_flipped_nodes": int(flipped.sum())})
 
 
-@register_method("_probe", options={"delay_s": 0.0, "fail": False})
+@register_method("gain", options={"seed_power": 1e-13, "threshold": 1e-2, "gradient": 0.0})
+def _gain(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], command: str) -> MethodOutput:
+    """The linear estimate of conversion in a gradient [docs §11], on the sweep's velocity grid."""
+    from ..linear.gradient import band_gain, critical_gradient, max_drift_gain
+
+    gain = band_gain(dist, Nv=grid.Nv)
+    G = float(opts.get("gradient", 0.0))
+    ln_ratio = math.log(float(opts["threshold"]) / float(opts["seed_power"]))
+    G_c = critical_gradient(gain, ln_ratio)
+    mg = float(max_drift_gain(gain, G)) if G != 0.0 else math.inf
+    out = MethodOutput(attrs={"max_gain": mg, "G_c": G_c, "ln_ratio": ln_ratio, "converts": bool(mg > ln_ratio),
+                              "int_gamma_dK": float(gain.total)})
+    return _with_gamma_max(out, dist, grid)
+
+
+@register_method("_probe", options={"delay_s": 0.0, "fail": False, "gradient": 0.0})
 def _probe(dist: Distribution, grid: VelocityGrid, opts: Mapping[str, Any], command: str) -> MethodOutput:
     """Engine test method: sleeps ``delay_s``, then returns D_initial, or raises if ``fail``."""
     time.sleep(float(opts.get("delay_s", 0.0)))
