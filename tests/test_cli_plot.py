@@ -1,4 +1,5 @@
-"""`flavomon plot FILE.nc` draws every file type flavomon writes (modes, qlt; qke in tests/qke)."""
+"""`flavomon plot FILE.nc` draws every file type flavomon writes (modes, qlt; qke in tests/qke; sweep.nc,
+points/<id>.nc and predictors.nc in tests/test_figures_sweep.py; what each figure shows in tests/test_figures_*.py)."""
 
 from flavomon.cli.main import main
 

@@ -1,7 +1,13 @@
 """``flavomon plot FILE.nc``: a figure of a flavomon output file, chosen by its contents.
 
 * qke.nc / qlt.nc (variables ``D`` and ``power``): D_v(t), D_v at start and end, spectra;
-* modes.nc (``Omega_real``): ``flavomon.plotting.modes.plot_modes`` when available.
+* modes.nc (``Omega_real``): the dispersion diagram (Re Omega, Im Omega, Z_R);
+* sweep.nc, or one of a sweep's ``points/<id>.nc``: gamma_max and the flipped-side lepton
+  number left per distribution and method, and the final D_v of each distribution;
+* predictors.nc (written beside sweep.nc when the sweep has a QKE reference): the predictors
+  scored against the QKE ensemble (the sweep's predictors.png).
+
+The choice is :func:`flavomon.plotting.standard.figure_of`, the one ``fm.plot`` makes.
 """
 
 from __future__ import annotations
@@ -10,11 +16,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import FlavomonInputError
-
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("plot", help="plot a flavomon netCDF file (qke.nc, qlt.nc, modes.nc)")
+    p = subparsers.add_parser(
+        "plot", help="plot a flavomon netCDF file (modes.nc, qke.nc, qlt.nc, sweep.nc, points/<id>.nc, predictors.nc)")
     p.add_argument("file", metavar="FILE.nc")
     p.add_argument("--out", default=None, help="image file (default: FILE.png)")
     p.set_defaults(func=run)
@@ -28,23 +33,16 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from ..io import check_figure_path, read_dataset, save_figure
+    from ..plotting.standard import figure_of
 
     out = Path(args.out) if args.out else Path(args.file).with_suffix(".png")
     check_figure_path(out, what="--out", inputs=(args.file,))  # link, FIFO, device, the input, format: before reading
     ds = read_dataset(args.file)
-    if "Omega_real" in ds:
-        try:
-            from ..plotting.modes import plot_modes
-        except ImportError:
-            raise FlavomonInputError(f"{args.file} is a modes file but flavomon.plotting.modes is not available") from None
-        fig = plot_modes(ds)  # its own three panels: Re Omega, Im Omega, Re Z
-    elif "D" in ds and "power" in ds:
-        from ..plotting.evolution import plot_overview
-
-        fig = plot_overview(ds)
-    else:
-        raise FlavomonInputError(f"{args.file}: not a flavomon qke/qlt/modes file (no D/power or Omega variables)")
+    fig = figure_of(ds, what=str(args.file))
     save_figure(fig, out, what="--out", inputs=(args.file,), dpi=120)
     plt.close(fig)
     print(f"wrote {out}", file=sys.stderr)
+    beside = Path(args.file).with_name("predictors.nc")
+    if "point" in ds.dims and "method" in ds.coords and "qke" in set(map(str, ds["method"].values)) and beside.is_file():
+        print(f"the predictors scored against the QKE: flavomon plot {beside}", file=sys.stderr)
     return 0

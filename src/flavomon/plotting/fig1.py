@@ -6,6 +6,9 @@ Bottom row: power spectra :math:`|\tilde\psi_{0,K}|^2 = L^2|\psi_{0,K}|^2` (log 
 QKE ensemble mean at the final time and at the moment its maximum reaches :math:`10^{-2}`
 (docs §4), and QLT at the same two moments.
 
+Column titles name the distribution as a formula, the ensemble size and the time; every
+reference line (D_v = 0, the snapshot level) is explained in its panel's legend.
+
 Takes finished Datasets only (the qke.nc and qlt.nc layouts); runs no physics.
 """
 
@@ -19,6 +22,7 @@ import xarray as xr
 
 from ..io.files import check_figure_path, save_figure
 from ..report import SNAPSHOT_LEVEL, box_length, final_D, mean_power_tilde, time_power_reaches
+from ._labels import describe_distribution
 
 __all__ = ["plot_fig1"]
 
@@ -76,8 +80,8 @@ def plot_fig1(
     keys = list(runs)
     n = len(keys)
     width = 4.2 * n + 0.9
-    fig, axes = plt.subplots(2, n, figsize=(width, 7.4), squeeze=False)
-    fig.subplots_adjust(left=0.95 / width, right=1 - 0.25 / width, bottom=0.08, top=0.91, wspace=0.25, hspace=0.28)
+    # constrained layout: titles, labels and the legends below the spectra never overlap a panel
+    fig, axes = plt.subplots(2, n, figsize=(width, 8.4), squeeze=False, layout="constrained")
     for col, key in enumerate(keys):
         r = runs[key]
         qke, qlt, res = r["qke"], r["qlt"], r.get("qlt_resonant")
@@ -91,11 +95,10 @@ def plot_fig1(
         D_init = np.asarray(qke["D_mean"].isel(t=0).values, dtype=float)
         D_mean = np.asarray(qke["D_mean"].isel(t=-1).values, dtype=float)
         D_std = np.asarray(qke["D_std"].isel(t=-1).values, dtype=float)
-        ax.axhline(0.0, color="0.85", lw=0.8, zorder=0)
         ax.plot(v, D_init, color=_C["initial"], ls=":", lw=1.4, label="initial")
         ax.fill_between(v, D_mean - D_std, D_mean + D_std, color="0.75", alpha=0.6, lw=0,
                         label="QKE ±1 std")
-        ax.plot(v, D_mean, color=_C["qke"], lw=1.6, label=f"QKE mean ({N} real.)")
+        ax.plot(v, D_mean, color=_C["qke"], lw=1.6, label=f"QKE mean of {N} realizations")
         D_qlt, t_qlt = final_D(qlt, t_end)
         ax.plot(v, D_qlt, color=_C["qlt"], lw=1.4, ls="--", label="full QLT")
         if res is not None:
@@ -104,7 +107,10 @@ def plot_fig1(
             else:
                 D_res, lab = final_D(res, t_end)[0], "resonant QLT"
             ax.plot(v, D_res, color=_C["res"], lw=1.3, ls="-.", label=lab)
-        ax.set_title(f"{_label_a(key)}, t = {t_end:g}")
+        ax.axhline(0.0, color="0.85", lw=0.8, zorder=0, label="$D_v = 0$")  # drawn last: last in the legend
+        dist = qke.attrs.get("distribution")
+        head = describe_distribution(dist) if dist else _label_a(key)
+        ax.set_title(f"{head}\nQKE: mean of {N} realization{'s' if N != 1 else ''}, t = {t_end:g}", fontsize=10)
         ax.set_xlabel(r"$v$")
         if col == 0:
             ax.set_ylabel(r"box-averaged $D_v$")
@@ -128,12 +134,12 @@ def plot_fig1(
             t_snap = float(P_qke["t"].values[i_star])
             j = int(np.argmin(np.abs(tq - t_snap)))
             y = P_qke.isel(t=i_star).values
-            ax.plot(K_box, y, color=_C["qke_snap"], lw=0.9, label=f"QKE, t = {t_snap:g}")
+            ax.plot(K_box, y, color=_C["qke_snap"], lw=0.9, label=f"QKE mean, t = {t_snap:g}")
             y2 = P_qlt.isel(t=j).values
             ax.plot(K_qlt, y2, color=_C["qlt_snap"], lw=1.3, ls="--", label=f"QLT, t = {tq[j]:g}")
             positive += [y[in_box], y2]
         y = P_qke.isel(t=-1).values
-        ax.plot(K_box, y, color=_C["qke"], lw=0.9, label=f"QKE, t = {t_end:g}")
+        ax.plot(K_box, y, color=_C["qke"], lw=0.9, label=f"QKE mean, t = {t_end:g}")
         y2 = P_qlt.isel(t=j_end).values
         ax.plot(K_qlt, y2, color=_C["qlt"], lw=1.3, ls="--", label=f"QLT, t = {tq[j_end]:g}")
         positive += [y[in_box], y2]
@@ -151,16 +157,23 @@ def plot_fig1(
             for line in ax.get_lines():
                 yd = np.asarray(line.get_ydata(), dtype=float)
                 line.set_ydata(np.where(yd < floor, np.nan, yd))
+        level_note = None
         if i_star < 0:
             ax.text(0.02, 0.02, f"QKE max never reaches {level:g}", transform=ax.transAxes, fontsize=7)
         else:
-            ax.axhline(level, color="0.8", lw=0.6, ls=":")
+            # the reference line is explained in the legend's title (the four curves are its entries)
+            level_note = f"dotted line: level {level:g}, first reached by the max of the QKE spectrum at the snapshot time"
+            ax.axhline(level, color="0.6", lw=0.7, ls=":", label="_" + level_note)
         ax.set_xlabel(r"$K$")
         if col == 0:
             ax.set_ylabel(r"$|\tilde\psi_{0,K}|^2 = L^2|\psi_{0,K}|^2$")
         ax.set_xlim(*xlim)
-        ax.legend(fontsize=7.5, loc="upper right", frameon=False)
-    fig.suptitle("QLT vs QKE ensemble in a periodic box (F2 Fig. 1)", fontsize=11, y=0.985)
+        # below the panel: the QKE spectrum fills the whole K range, a legend inside would cover it
+        ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False,
+                  title=level_note, title_fontsize=7.5)
+    Ls = sorted({float(box_length(runs[k]["qke"], L)) for k in keys})
+    fig.suptitle("QLT vs QKE ensemble in a periodic box (F2 Fig. 1)"
+                 + (f", L = {Ls[0]:g}" if len(Ls) == 1 else ""), fontsize=11)
     if path is not None:
         p = Path(path)
         save_figure(fig, p, dpi=dpi)  # the one atomic figure writer

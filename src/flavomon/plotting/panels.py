@@ -13,12 +13,10 @@ import numpy as np
 import xarray as xr
 
 from ..io.files import check_figure_path, save_figure
-from .modes import plot_modes
+from ._labels import describe_distribution
+from .modes import REAL_ONLY_TOL, plot_modes
 
-__all__ = ["plot_modes_panels"]
-
-REAL_ONLY_TOL = 1e-10
-"""|Im Omega| below which every root of a diagram counts as real (round-off of the root finder)."""
+__all__ = ["plot_modes_panels", "REAL_ONLY_TOL"]
 
 
 def plot_modes_panels(datasets: Sequence[xr.Dataset], titles: Sequence[str], path: str | os.PathLike | None = None,
@@ -30,7 +28,7 @@ def plot_modes_panels(datasets: Sequence[xr.Dataset], titles: Sequence[str], pat
     datasets : sequence of xarray.Dataset
         modes.nc Datasets, one column each.
     titles : sequence of str
-        Column titles (e.g. the SPECs).
+        Column titles; a SPEC (``benchmark:a=0.9``) is written as its formula.
     path : path, optional
         Image file to write.
     dpi : int
@@ -43,22 +41,20 @@ def plot_modes_panels(datasets: Sequence[xr.Dataset], titles: Sequence[str], pat
     Notes
     -----
     A diagram whose roots are all real (e.g. the thermal medium, F1 Fig. S5) shows Im Omega = 0
-    on a fixed scale instead of magnified round-off.
+    on a fixed scale instead of magnified round-off (:func:`flavomon.plotting.modes.plot_modes`,
+    below ``REAL_ONLY_TOL``).  Each column's legends stand beside its panels.
     """
     if path is not None:
         check_figure_path(path, what="path")  # before drawing: never a link, FIFO or device; a known format
     import matplotlib.pyplot as plt
 
     n = len(datasets)
-    fig, axes = plt.subplots(3, n, figsize=(6.0 * n, 8.6), sharex="col", squeeze=False,
-                             gridspec_kw=dict(height_ratios=[1.25, 1.0, 0.85]))
+    fig, axes = plt.subplots(3, n, figsize=(8.6 * n, 8.6), sharex="col", squeeze=False,
+                             gridspec_kw=dict(height_ratios=[1.25, 1.0, 0.85]), layout="constrained")
     for j, (d, title) in enumerate(zip(datasets, titles)):
-        plot_modes(d, None, ax=list(axes[:, j]), title=title)
-        gam = np.asarray(d["Omega_imag"].values, dtype=float)
-        if np.all(~np.isfinite(gam) | (np.abs(gam) < REAL_ONLY_TOL)):
-            axes[1, j].set_ylim(-0.05, 0.05)
-            axes[1, j].text(0.02, 0.9, f"all roots real (|Im Ω| < {REAL_ONLY_TOL:g})",
-                            transform=axes[1, j].transAxes, fontsize=8)
+        g = float(d["gamma_max"]) if "gamma_max" in d else np.nan
+        sub = rf"$\gamma_{{max}}$ = {g:.4g}" if np.isfinite(g) else "no unstable root"
+        plot_modes(d, None, ax=list(axes[:, j]), title=f"{describe_distribution(title)}\n{sub}")
     if path is not None:
         save_figure(fig, path, what="path", dpi=dpi, bbox_inches="tight")  # the one atomic figure writer
     return fig

@@ -6,7 +6,12 @@ file layout by :func:`flavomon.io.to_dataset`):
 * modes.nc (``Omega_real``): :func:`flavomon.plotting.modes.plot_modes` — Re Omega, Im Omega,
   Re Z against K;
 * qke.nc / qlt.nc (``D`` and ``power``): :func:`flavomon.plotting.evolution.plot_overview` —
-  D_v(t), D_v at start and end, power spectra.
+  D_v(t), D_v at start and end, power spectra;
+* sweep.nc (a ``point`` dimension with ``method``, ``D_final``) and a sweep's point file
+  ``points/<id>.nc``: :func:`flavomon.plotting.sweep.plot_sweep` — gamma_max and the
+  flipped-side lepton number left per distribution and method, final D_v per distribution;
+* predictors.nc (``L1`` per ``distribution`` and ``predictor``):
+  :func:`flavomon.plotting.predictors.predictors_figure` — the predictors scored against the QKE.
 
 Takes results and Datasets only; never runs physics.
 """
@@ -23,8 +28,13 @@ from ..io import read_dataset, to_dataset
 from ..io.files import check_figure_path, save_figure
 from .evolution import plot_overview
 from .modes import plot_modes
+from .predictors import predictors_figure
+from .sweep import is_point, is_sweep, plot_sweep
 
-__all__ = ["plot"]
+__all__ = ["plot", "figure_of", "KINDS"]
+
+KINDS = "modes.nc, qke.nc, qlt.nc, sweep.nc, a sweep's points/<id>.nc, predictors.nc"
+"""The file kinds :func:`plot` draws (named in its error messages and in ``flavomon plot --help``)."""
 
 DPI = 120
 """Resolution of images written by :func:`plot`."""
@@ -41,8 +51,27 @@ def _as_dataset(obj: Any) -> xr.Dataset:
     except FlavomonInputError:
         raise FlavomonInputError(
             f"plot: cannot draw a {type(obj).__name__}; give a ModesResult, QKEResult, QLTResult, "
-            "an xarray Dataset of a modes/qke/qlt file, or the file's path"
+            f"an xarray Dataset of a flavomon file ({KINDS}), or the file's path"
         ) from None
+
+
+def figure_of(ds: xr.Dataset, *, what: str = "plot"):
+    """The standard figure of a flavomon Dataset, chosen by its contents (see the module notes).
+
+    Raises
+    ------
+    FlavomonInputError
+        If ``ds`` is none of the kinds in ``KINDS``; the message starts with ``what``.
+    """
+    if "Omega_real" in ds:
+        return plot_modes(ds)  # its own three panels: Re Omega, Im Omega, Re Z
+    if "D" in ds and "power" in ds:
+        return plot_overview(ds)
+    if "L1" in ds and "predictor" in ds.dims and "distribution" in ds.dims:
+        return predictors_figure(ds)
+    if is_sweep(ds) or is_point(ds):
+        return plot_sweep(ds)
+    raise FlavomonInputError(f"{what}: not a flavomon file ({KINDS}): no Omega, D/power, sweep or predictor variables")
 
 
 def plot(obj: Any, path: str | os.PathLike | None = None):
@@ -52,7 +81,8 @@ def plot(obj: Any, path: str | os.PathLike | None = None):
     ----------
     obj : ModesResult, QKEResult, QLTResult, xarray.Dataset or path
         A result of :func:`flavomon.find_modes`, :func:`flavomon.run_qke` or
-        :func:`flavomon.run_qlt`, a Dataset loaded from their files, or such a file's path.
+        :func:`flavomon.run_qlt`, a Dataset loaded from their files or from a sweep's
+        (sweep.nc, points/<id>.nc, predictors.nc), or such a file's path.
     path : str or os.PathLike, optional
         Image file to write (format from its suffix, e.g. ``.png``, ``.pdf``).
 
@@ -63,17 +93,12 @@ def plot(obj: Any, path: str | os.PathLike | None = None):
     Raises
     ------
     FlavomonInputError
-        If ``obj`` is not a flavomon result or file (no ``Omega_real``, nor ``D`` and ``power``).
+        If ``obj`` is not a flavomon result or file (none of ``KINDS``).
     """
     if path is not None:
         check_figure_path(path, what="path")  # before drawing: never a link, FIFO or device; a known format
     ds = _as_dataset(obj)
-    if "Omega_real" in ds:
-        fig = plot_modes(ds)  # its own three panels: Re Omega, Im Omega, Re Z
-    elif "D" in ds and "power" in ds:
-        fig = plot_overview(ds)
-    else:
-        raise FlavomonInputError("plot: not a flavomon qke/qlt/modes dataset (no D/power or Omega variables)")
+    fig = figure_of(ds)
     if path is not None:
         save_figure(fig, path, what="path", dpi=DPI)  # the one atomic figure writer
     return fig
