@@ -81,7 +81,7 @@ def test_backends_agree_with_a_gradient_through_the_nonlinear_phase(dist):
 
 def test_linear_phase_follows_the_gain_of_linear_theory(dist):
     """The box mode nearest K = -1.2 at t = 0 (K = -1.194), G = -0.004: ln P(t) - ln P(20) follows
-    int_20^t 2 gamma(K(t')) dt' of flavomon.linear within 0.5 from t = 20 to 110 (physics.md §11 [V]; at full size
+    int_20^t 2 gamma(K(t')) dt' of flavomon.linear within 0.5 from t = 20 to 110 (docs §11; at full size
     the deviation is 0.22, from the change of the mode's projection on the growing root along the drift). Reduced
     size: Nz = 96, Nv = 32 (the linear phase of this mode needs neither harmonics nor more velocity nodes: the
     deviation is the same 0.22 at Nz = 360, Nv = 100)."""

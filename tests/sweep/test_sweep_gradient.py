@@ -60,3 +60,13 @@ def test_qlt_point_in_a_gradient_gets_a_grid_holding_every_entering_label():
     # F2's default grid would not do: the labels entering band 1 from below are outside it
     with pytest.raises(FlavomonInputError, match="enter an unstable band"):
         fm.run_qlt("benchmark:a=0.9", fm.QLTConfig(Nv=24, t_end=500.0, gradient=0.004))
+
+
+def test_an_entry_can_carry_its_own_gradient_axis():
+    raw = {**RAW, "distributions": [{"family": "benchmark", "a": [0.9]},
+                                    {"family": "benchmark", "a": [0.7], "gradient": [0.0, -0.02]}]}
+    cfg = parse_config(raw)
+    by = {}
+    for p in cfg.points:
+        by.setdefault(p.distribution.label, set()).add(p.gradient)
+    assert by == {"benchmark:a=0.9": {0.0, -0.004, 0.004}, "benchmark:a=0.7": {0.0, -0.02}}

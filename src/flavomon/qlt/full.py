@@ -359,13 +359,23 @@ def run_full_qlt(
         # ---- scan for roots that appear (and, in a gradient, labels that drift into a band) ---------
         if G != 0.0 and drift_since_scan >= ENTRY_SCAN_CELLS * dk and cum_dD <= float(config.scan_fraction) * absD0:
             # labels enter the bands at their edges: continue outwards from every tracked root (cheap Newton);
-            # bands that open or reopen elsewhere are found by the eig(M) scans of the D-change trigger below
+            # with no root tracked (every band saturated or crossed) a coarse eig(M) scan looks for a band
+            # that (re)opens; elsewhere the eig(M) scans of the D-change trigger below do
             drift_since_scan = 0.0
             known = {}
             for i, z in zip(state.iK, state.Om):
                 known.setdefault(int(i), []).append(complex(z))
             tracked = {i: list(zs) for i, zs in known.items()}
             fronts: list[tuple[int, complex]] = []
+            if state.n == 0:
+                coarse = np.arange(scan_offset % (3 * stride), nK, 3 * stride)
+                scan_offset += max(1, stride // 2)
+                for i, ev in zip(coarse, eig_unstable(state.gs, K_now[coarse], gstop)):
+                    for z in ev:
+                        if not tiny_K[i]:
+                            known.setdefault(int(i), []).append(complex(z))
+                            fronts.append((int(i), complex(z)))
+                n_eig += coarse.size
             march(state.gs, K_now, known, fronts + [(int(i), complex(z)) for i, z in zip(state.iK, state.Om)], gstop,
                   eig_fallback=False)
             new_i = [i for i, zs in known.items() for z in zs if not tiny_K[i] and not _same(z, tracked.get(i, []))]

@@ -30,6 +30,7 @@ travels with each task, so workers need no access to the client's files.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -98,6 +99,7 @@ class DistributionPoint:
     table_v: tuple[float, ...] = ()
     table_D: tuple[float, ...] = ()
     digest: str = ""
+    gradients: tuple[float, ...] | None = None  # this entry's own gradient axis (None: the [sweep] one)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ class SweepConfig:
         the id it has in a sweep without a gradient axis (and is reused)."""
         out = []
         for d in self.distributions:
-            for G in self.gradients:
+            for G in (self.gradients if d.gradients is None else d.gradients):
                 for m in self.methods:
                     opts = dict(self.method_options.get(m, {}))
                     if G != 0.0:
@@ -259,12 +261,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: 
             raise FlavomonInputError(f"{where}: unknown method {m!r} in [sweep] methods (known: {known})")
     if len(set(methods)) != len(methods):
         raise FlavomonInputError(f"{where}: [sweep] methods lists a method twice: {methods}")
-    if any(G != 0.0 for G in gradients):
-        no = [m for m in methods if m not in GRADIENT_METHODS]
-        if no:
-            raise FlavomonInputError(
-                f"{where}: [sweep] gradient needs methods that take a matter gradient ({', '.join(sorted(GRADIENT_METHODS - {'_probe'}))}); "
-                f"{', '.join(no)} do(es) not: run them in a sweep without a gradient axis")
+    _check_gradient_methods(gradients, methods, where)
 
     mopts_raw = raw.get("methods", {})
     if not isinstance(mopts_raw, Mapping):
@@ -291,8 +288,11 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: 
     dists: list[DistributionPoint] = []
     for i, entry in enumerate(dists_raw, start=1):
         dists.extend(_expand_entry(entry, i, Path(base_dir), where))
-        if len(dists) * len(methods) * len(gradients) > _MAX_POINTS:
+        if sum(len(d.gradients or gradients) for d in dists) * len(methods) > _MAX_POINTS:
             raise FlavomonInputError(f"{where}: more than {_MAX_POINTS} points; split the sweep")
+    for d in dists:
+        if d.gradients is not None:
+            _check_gradient_methods(d.gradients, methods, where)
     seen: dict[str, str] = {}
     for d in dists:
         if d.digest in seen:
@@ -315,6 +315,16 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: str | Path = ".", source: 
 
 
 # ----------------------------------------------------------------------------------------
+def _check_gradient_methods(gradients: tuple[float, ...], methods: list[str], where: str) -> None:
+    if any(G != 0.0 for G in gradients):
+        no = [m for m in methods if m not in GRADIENT_METHODS]
+        if no:
+            raise FlavomonInputError(
+                f"{where}: a gradient axis needs methods that take a matter gradient "
+                f"({', '.join(sorted(GRADIENT_METHODS - {'_probe'}))}); {', '.join(no)} do(es) not: "
+                "run them in a sweep without a gradient axis")
+
+
 def _int(x: Any, what: str, where: str, *, minimum: int) -> int:
     if isinstance(x, bool) or not isinstance(x, int):
         raise FlavomonInputError(f"{where}: {what} must be an integer, got {x!r}")
@@ -389,6 +399,12 @@ def _expand_entry(entry: Any, i: int, base: Path, where: str) -> list[Distributi
     ctx = f"[[distributions]] entry {i}"
     if not isinstance(entry, Mapping):
         raise FlavomonInputError(f"{where}: {ctx} must be a table")
+    if "gradient" in entry:  # the entry's own gradient axis (docs §11), instead of [sweep] gradient
+        entry = dict(entry)
+        Gs = tuple(_values(entry.pop("gradient"), f"{ctx} gradient", where))
+        if len(set(Gs)) != len(Gs):
+            raise FlavomonInputError(f"{where}: {ctx} gradient lists a value twice: {list(Gs)}")
+        return [dataclasses.replace(d, gradients=Gs) for d in _expand_entry(entry, i, base, where)]
     kinds = [k for k in ("family", "tables", "table", "spec", "specs") if k in entry]
     if len(kinds) != 1:
         raise FlavomonInputError(
