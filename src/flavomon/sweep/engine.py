@@ -692,10 +692,17 @@ def run_sweep(
             raise
     ds = combine_points(cfg, out_dir, command=command)
     write_dataset(ds, out_dir / "sweep.nc")
+    has_gradient = bool(np.any(ds["gradient"].values != 0.0))
     if predictors and "qke" in cfg.methods and {"qlt", "resonant", "signrule"} & set(cfg.methods):
         from ..workflows.predictors import run_predictors
 
-        run_predictors(ds, out_dir=out_dir, command=command)
+        homogeneous = ds.isel(point=np.flatnonzero(ds["gradient"].values == 0.0)) if has_gradient else ds
+        if homogeneous.sizes["point"]:
+            run_predictors(homogeneous, out_dir=out_dir, command=command)
+    if has_gradient and "qke" in cfg.methods and ({"qlt", "gain"} & set(cfg.methods)):
+        from ..workflows.gradient import run_gradient_summary
+
+        run_gradient_summary(ds, out_dir=out_dir)  # gradient.{json,md,png}: the suppression curves (docs §11)
     wall = time.perf_counter() - t_start
     log_run()
     return SweepResult(out_dir, ds, tuple(computed), tuple(skipped), tuple(failed), wall)
