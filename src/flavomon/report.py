@@ -321,14 +321,21 @@ def verdict_lines(report: Mapping[str, Any]) -> list[str]:
         target = ref.get("L1_qke_qlt_target")
         L1, floor = r["L1_qke_qlt"], r["qke_noise_floor"]
         if target is not None:
-            met = "met" if L1 <= target else "NOT met"
-            small = (f"; the target is for F2's 20 realizations, and with {N} the noise floor alone is {floor:.2g}"
-                     if L1 > target and N is not None and N < 20 else "")
-            out.append(f"- a = {key}: L1(QKE, QLT) = {L1:.3g}, target <= {target:.2g}: **{met}** "
-                       f"(QKE noise floor {floor:.2g} with {N} realizations{small}).")
+            if L1 <= target:
+                out.append(f"- a = {key}: L1(QKE, QLT) = {L1:.3g}, target <= {target:.2g}: **met** "
+                           f"(QKE noise floor {floor:.2g} with {N} realizations).")
+            elif N is not None and N < 20 and L1 <= target + 2 * floor:
+                # above the target by less than the QKE mean's own uncertainty: the small ensemble cannot tell
+                out.append(f"- a = {key}: L1(QKE, QLT) = {L1:.3g}, target <= {target:.2g}: **not testable with {N} "
+                           f"realizations** (L1 exceeds the target by less than 2 noise floors, 2 x {floor:.2g}; the "
+                           f"target is for F2's 20 realizations: run without --quick).")
+            else:
+                out.append(f"- a = {key}: L1(QKE, QLT) = {L1:.3g}, target <= {target:.2g}: **NOT met** "
+                           f"(QKE noise floor {floor:.2g} with {N} realizations).")
         else:
-            out.append(f"- a = {key}: L1(QKE, QLT) = {L1:.3g}; no accuracy target is set for this case (docs §9 lists "
-                       f"none); QKE noise floor {floor:.2g} with {N} realizations.")
+            sig = f", {L1 / floor:.1f} noise floors" if floor > 0 else ""
+            out.append(f"- a = {key}: L1(QKE, QLT) = {L1:.3g}{sig}; no accuracy target is set for this case (docs §9 "
+                       f"lists none); QKE noise floor {floor:.2g} with {N} realizations.")
         g, g_ref = r.get("gamma_max"), ref.get("gamma_max")
         if g is not None and g_ref is not None:
             ok = abs(g - g_ref) <= 1e-6 * abs(g_ref)
@@ -366,11 +373,19 @@ NOTATION_LINES = [
     "statistical uncertainty of the QKE mean. An L1 below it cannot be distinguished from zero.",
     "- **gamma_max**: the largest growth rate Im Omega of linear theory, at wavenumber **K**.",
     "- **D0** = sum_v w_v D_v, the lepton number, which the QKE conserves exactly; **D0 drift** = "
-    "max_t |D0(t) - D0(0)| / |D0(0)| (resonant QLT moves lepton number into flavomons and is not expected to keep it).",
+    "max_t |D0(t) - D0(0)| / |D0(0)| over the run to t_end (resonant QLT moves lepton number into flavomons, the "
+    "quanta of the flavor waves, and is not expected to keep it; its 'D0 final' below is its t -> infinity state, "
+    "so it differs from the drift at t_end).",
     "- **|psi~_{0,K}|^2** = L^2 |psi_{0,K}|^2: the power of the flavor wave of wavenumber K, in F2's "
-    "normalization; 'max = 1e-2' rows are at the time when the largest mode first reaches 1e-2.",
-    "- **Nz**: grid points in z of the QKE box; 'auto' chooses them from the unstable bands.",
+    "normalization (units 1/mu^2). The QKE spectrum is the ensemble mean at the box modes K = 2 pi n / L "
+    "(spacing 0.063 for L = 100); QLT's is on its own K grid. 'max = 1e-2' rows are at the output time nearest to "
+    "the time when the QKE's largest mode reaches 1e-2 (QLT at the same time), so heights near 1e-2.",
+    "- **Nz**: grid points in z of the QKE box; 'auto' chooses them from the unstable bands (F2 used 700; the "
+    "automatic grid gives the same ensemble mean to 1e-5, docs/theory/s04-box.md).",
+    "- **Full fidelity** (the default run): F2's set-up, 20 realizations to t = 500; --quick runs 2, whose noise "
+    "floor is about 3 times larger.",
     "",
+    "'docs §N' is the page docs/theory/sNN-*.md (e.g. docs §4 = docs/theory/s04-box.md). "
     "The theory behind each number is in the flavomon source tree: docs/theory/s04-box.md (the box, its "
     "resolution and normalization), docs/theory/s05-qlt.md (QLT), docs/theory/s06-resonant.md (resonant QLT), "
     "docs/theory/s09-reference-numbers.md (the reference values and targets), docs/glossary.md (all terms).",
