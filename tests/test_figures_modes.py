@@ -16,20 +16,9 @@ import xarray as xr  # noqa: E402
 from flavomon.cli.main import main  # noqa: E402
 from flavomon.plotting._lines import JUMP_FRACTION, bad_segments, broken  # noqa: E402
 from flavomon.plotting.modes import DAMPED_VIEW, branch_points, plot_modes  # noqa: E402
+from _figure_checks import is_reference as _is_reference, legend_texts as _legend_texts  # noqa: E402
 
 
-def _legend_texts(fig) -> set[str]:
-    out: set[str] = set()
-    for leg in [a.get_legend() for a in fig.axes] + list(fig.legends):
-        if leg is not None:
-            out |= {t.get_text() for t in leg.get_texts()}
-            out.add(leg.get_title().get_text())
-    return out
-
-
-def _is_reference(ax, ln) -> bool:
-    """A line drawn by axhline (spans the axes in x whatever the data)."""
-    return ln.get_transform() is ax.get_yaxis_transform(which="grid")
 
 
 @pytest.fixture(scope="module")

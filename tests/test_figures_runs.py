@@ -20,36 +20,12 @@ from flavomon.cli.main import main  # noqa: E402
 from flavomon.grids import VelocityGrid  # noqa: E402
 from flavomon.plotting.evolution import SEED_FLOOR_FRACTION, plot_overview  # noqa: E402
 from flavomon.plotting.fig1 import plot_fig1  # noqa: E402
+from _figure_checks import check_legends as _check_legends, is_reference as _is_reference, legend_texts as _legend_texts  # noqa: E402
 
 SEED = 1e-13
 
 
-def _legend_texts(fig) -> set[str]:
-    out: set[str] = set()
-    for leg in [a.get_legend() for a in fig.axes] + list(fig.legends):
-        if leg is not None:
-            out |= {t.get_text() for t in leg.get_texts()}
-            out.add(leg.get_title().get_text())
-    return out
 
-
-def _is_reference(ax, ln) -> bool:
-    return ln.get_transform() is ax.get_yaxis_transform(which="grid")
-
-
-def _check_legends(fig) -> None:
-    """Every labelled artist is a legend entry; every reference line is explained in a legend."""
-    texts = _legend_texts(fig)
-    for ax in fig.axes:
-        for art in list(ax.get_lines()) + list(ax.collections):
-            lab = str(art.get_label())
-            if not lab.startswith("_"):
-                assert lab in texts, lab
-        for ln in ax.get_lines():
-            if _is_reference(ax, ln):
-                lab = ln.get_label()
-                # explained: an entry, or (F2 Fig. 1's snapshot level) the legend's title
-                assert lab.lstrip("_") in texts, f"unexplained reference line {lab!r}"
 
 
 def _check_no_overlap(fig) -> None:

@@ -23,28 +23,11 @@ from flavomon.plotting import plot  # noqa: E402
 from flavomon.sweep import combine_points, execute_point, parse_config  # noqa: E402
 from flavomon.sweep.engine import POINTS_DIR, point_dataset  # noqa: E402
 from flavomon.workflows.predictors import run_predictors  # noqa: E402
+from _figure_checks import check_legends as _check_legends, legend_texts as _legend_texts  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def _legend_texts(fig) -> set[str]:
-    out: set[str] = set()
-    for leg in [a.get_legend() for a in fig.axes] + list(fig.legends):
-        if leg is not None:
-            out |= {t.get_text() for t in leg.get_texts()}
-    return out
-
-
-def _check_legends(fig) -> None:
-    texts = _legend_texts(fig)
-    for ax in fig.axes:
-        for art in list(ax.get_lines()) + list(ax.collections):
-            lab = str(art.get_label())
-            if not lab.startswith("_"):
-                assert lab in texts, lab
-        for ln in ax.get_lines():
-            if ln.get_transform() is ax.get_yaxis_transform(which="grid"):  # axhline: a reference line
-                assert not ln.get_label().startswith("_"), "unexplained reference line"
 
 
 def _build_sweep(out, raw):

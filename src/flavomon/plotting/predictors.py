@@ -30,6 +30,30 @@ STYLE = {
 }
 
 
+def profile_panel(ax, title: str, j: int, ncol: int, nprof: int, ylabel: str) -> None:
+    """Title, ticks, the left column's y label, the first panel's legend and the bottom row's x label of panel
+    ``j`` of a grid of D_v profiles (predictors, sweeps)."""
+    ax.set_title(title, fontsize=7)
+    ax.tick_params(labelsize=7)
+    if j % ncol == 0:
+        ax.set_ylabel(ylabel, fontsize=8)
+    if j == 0:
+        ax.legend(fontsize=6)
+    if j >= nprof - ncol:
+        ax.set_xlabel("v", fontsize=8)
+
+
+def flip_fraction_axis(ax, ticks, labels) -> None:
+    """Reference lines, labels and legend of a panel of flipped-side lepton number left (predictors, sweeps)."""
+    ax.axhline(0, color="0.5", lw=0.8, label="0: flipped side emptied")
+    ax.axhline(1, color="0.5", lw=0.8, ls=":", label="1: flipped side unchanged")
+    ax.set_xticks(ticks, labels, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel(r"$N_{\rm flip}(t_{\rm end})/N_{\rm flip}(0)$")
+    ax.set_title("flipped-side lepton number left at $t_{\\rm end}$", fontsize=10)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+
+
 def _title(cmp: xr.Dataset) -> str:
     cfg = run_config(cmp)
     sweep = cfg.get("sweep_config", {}) if isinstance(cfg.get("sweep_config"), dict) else {}
@@ -97,13 +121,7 @@ def predictors_figure(cmp: xr.Dataset, *, max_profiles: int = 16):
         st = STYLE.get(p, dict(marker="d", label=p))
         ax.plot(x, cmp["flip_fraction"].sel(predictor=p).values, ls="none", marker=st["marker"],
                 color=st.get("color"), label=st["label"], mfc="none" if p == "signrule" else None)
-    ax.axhline(0, color="0.5", lw=0.8, label="0: flipped side emptied")
-    ax.axhline(1, color="0.5", lw=0.8, ls=":", label="1: flipped side unchanged")
-    ax.set_xticks(x, short, rotation=60, ha="right", fontsize=7)
-    ax.set_ylabel(r"$N_{\rm flip}(t_{\rm end})/N_{\rm flip}(0)$")
-    ax.set_title("flipped-side lepton number left at $t_{\\rm end}$", fontsize=10)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
+    flip_fraction_axis(ax, x, short)
 
     v = cmp["v"].values
     for j in range(nprof):
@@ -119,14 +137,7 @@ def predictors_figure(cmp: xr.Dataset, *, max_profiles: int = 16):
                     label=st["label"])
         ax.axhline(0, color="0.7", lw=0.6, label="$D_v = 0$")
         verd = ", ".join(f"{p}: {c['verdict'].sel(predictor=p).values}" for p in preds if p != "signrule")
-        ax.set_title(f"{short[j]}  (γ_max = {float(c.gamma_max):.3f})\n{verd}", fontsize=7)
-        ax.tick_params(labelsize=7)
-        if j % ncol == 0:
-            ax.set_ylabel(r"final $D_v$", fontsize=8)
-        if j == 0:
-            ax.legend(fontsize=6)
-        if j >= nprof - ncol:
-            ax.set_xlabel("v", fontsize=8)
+        profile_panel(ax, f"{short[j]}  (γ_max = {float(c.gamma_max):.3f})\n{verd}", j, ncol, nprof, r"final $D_v$")
     fig.suptitle(_title(cmp), fontsize=11)
     return fig
 

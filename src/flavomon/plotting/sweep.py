@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from ._labels import describe_distribution, number, run_config, short_distribution
+from .predictors import flip_fraction_axis, profile_panel
 
 __all__ = ["plot_sweep", "as_sweep", "is_sweep", "is_point", "METHOD_STYLE"]
 
@@ -171,13 +172,7 @@ def plot_sweep(ds: xr.Dataset, *, max_profiles: int = 16):
             st = style[m]
             ax.plot(x, f, ls="none", marker=st["marker"], color=st["color"], ms=7,
                     mfc="none" if m == "signrule" else None, label=st["label"])
-    ax.axhline(0, color="0.5", lw=0.8, label="0: flipped side emptied")
-    ax.axhline(1, color="0.5", lw=0.8, ls=":", label="1: flipped side unchanged")
-    ax.set_xticks(ticks, tick_labels, rotation=60, ha="right", fontsize=7)
-    ax.set_ylabel(r"$N_{\rm flip}(t_{\rm end})/N_{\rm flip}(0)$")
-    ax.set_title("flipped-side lepton number left at $t_{\\rm end}$", fontsize=10)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
+    flip_fraction_axis(ax, ticks, tick_labels)
 
     # ---- final D_v per distribution ------------------------------------------------------------
     per_row = ncol // span
@@ -203,13 +198,6 @@ def plot_sweep(ds: xr.Dataset, *, max_profiles: int = 16):
         ttl = short[j] + (f"  (γ_max = {g[0]:.3f})" if g else "")
         if failed:
             ttl += "\nno result: " + ", ".join(failed)
-        ax.set_title(ttl, fontsize=7)
-        ax.tick_params(labelsize=7)
-        if j % per_row == 0:
-            ax.set_ylabel(r"$D_v$", fontsize=8)
-        if j == 0:
-            ax.legend(fontsize=6)
-        if j >= nprof - per_row:
-            ax.set_xlabel("v", fontsize=8)
+        profile_panel(ax, ttl, j, per_row, nprof, r"$D_v$")
     fig.suptitle(_title(ds, methods, dists, status, point=point_file), fontsize=11)
     return fig
