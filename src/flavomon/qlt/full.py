@@ -72,6 +72,10 @@ DRIFT_CELLS_PER_STEP = 2.0
 """In a gradient, the largest drift of the roots in one step, in grid spacings dk (Newton follows a root from
 the K of the step's start to its end)."""
 
+EMPTY_SCAN_CELLS = 20.0
+"""In a gradient with no root tracked, the drift (in grid spacings) between coarse eig(M) scans for a band that
+(re)opens.  Labels arriving where a root just left a band are found from that root (no eig needed)."""
+
 ENTRY_SCAN_CELLS = 4.0
 """In a gradient, the drift (in grid spacings) after which the band edges are searched for labels that entered.
 Their detection time does not change the result: an entering label is carried exactly (flavomon.qlt.entry)
@@ -272,7 +276,8 @@ def run_full_qlt(
     scan_offset = stride // 2
     t_end = float(config.t_end)
 
-    drift_since_scan = 0.0
+    drift_since_scan = drift_since_eig = 0.0
+    ghosts: list[tuple[int, complex]] = []  # roots that just left a band (drift): fronts for the entry scan
     while state.t < t_end * (1 - 1e-14):
         if state.n == 0 and G == 0.0:
             status, t_sat = "saturated", state.t
@@ -348,6 +353,8 @@ def run_full_qlt(
             np.add.at(P_frozen, r_iK[dropmask], r_P[dropmask])
             for i in r_iK[dropmask]:
                 entry_gain.pop(int(i), None)
+            if G != 0.0:  # where a root left a band, the next label arrives: a front for the entry scan
+                ghosts.extend((int(i), complex(z)) for i, z in zip(r_iK[dropmask], r_Om[dropmask]))
             keep = ~dropmask
             r_iK, r_Om, r_P = r_iK[keep], r_Om[keep], r_P[keep]
             if add_i:
@@ -366,8 +373,11 @@ def run_full_qlt(
             for i, z in zip(state.iK, state.Om):
                 known.setdefault(int(i), []).append(complex(z))
             tracked = {i: list(zs) for i, zs in known.items()}
-            fronts: list[tuple[int, complex]] = []
-            if state.n == 0:
+            fronts: list[tuple[int, complex]] = [f for f in ghosts if not tiny_K[f[0]]]
+            ghosts.clear()
+            drift_since_eig += ENTRY_SCAN_CELLS * dk
+            if state.n == 0 and drift_since_eig >= EMPTY_SCAN_CELLS * dk:
+                drift_since_eig = 0.0
                 coarse = np.arange(scan_offset % (3 * stride), nK, 3 * stride)
                 scan_offset += max(1, stride // 2)
                 for i, ev in zip(coarse, eig_unstable(state.gs, K_now[coarse], gstop)):
