@@ -20,3 +20,18 @@ if __name__ == "__main__":
         out[float(t)] = (float(w @ abs(Dm - D0)), float(w @ abs(ql.D[j] - D0)), float(w @ abs(ql.D[j] - Dm)))
     for t, v in out.items(): print(t, ["%.4f" % x for x in v])
     np.savez("benchmarks/results/gradient_spectra_a0.9_G-0.002.npz", qD=q.D, qt=q.t, qlD=ql.D, qlt=ql.t, w=w, v=q.v, qP=q.power, qK=q.K, qlP=ql.power, qlK=ql.K)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    for t in (130, 200, 500):
+        i, j = int(np.argmin(abs(q.t - t))), int(np.argmin(abs(ql.t - t)))
+        ax[0].plot(q.v, q.D[:, i].mean(0) - D0, label=f"QKE t={t}")
+        ax[0].plot(q.v, ql.D[j] - D0, "--", label=f"QLT t={t}")
+    ax[0].legend(); ax[0].set_xlabel("v"); ax[0].set_ylabel("D - D(0)"); ax[0].set_title(f"a=0.9 G={G}")
+    for t in (130, 300, 500):
+        i, j = int(np.argmin(abs(q.t - t))), int(np.argmin(abs(ql.t - t)))
+        ax[1].semilogy(q.K, q.power[:, i].mean(0), label=f"QKE t={t}")
+        ax[1].semilogy(ql.K, ql.power[j], "--", label=f"QLT t={t}")
+    ax[1].set_ylim(1e-14, 1); ax[1].set_xlim(-3, 2.5); ax[1].legend(fontsize=7); ax[1].set_xlabel("label K_n(0)")
+    fig.savefig("benchmarks/results/gradient_spectra_a0.9_G-0.002.png", dpi=80)
