@@ -1,4 +1,4 @@
-r"""Linear theory in a uniform matter gradient: drifting modes, band gain, critical gradient  [docs §11, §gradient].
+r"""Linear theory in a uniform matter gradient: drifting modes, band gain, critical gradient  [docs §11].
 
 Matter refraction adds :math:`\lambda(z)\psi_v` to the coherence equation; a uniform
 :math:`\lambda` only shifts every frequency, :math:`\Omega\to\Omega-\lambda`, but a uniform
@@ -190,7 +190,7 @@ def _profile(lo: float, hi: float, h: np.ndarray) -> _Profile:
 
 @dataclass(frozen=True, repr=False)
 class GradientGain:
-    r"""The band integrals :math:`\int\gamma\,dK` of a distribution and what follows from them  [docs §11, §gradient].
+    r"""The band integrals :math:`\int\gamma\,dK` of a distribution and what follows from them  [docs §11].
 
     From :func:`band_gain`.  A mode drifting through band b at :math:`dK/dt=G` gains
     :math:`\ln(\mathcal P_{\rm out}/\mathcal P_{\rm in})=2\int_b\gamma\,dK/|G|` in power.
@@ -284,7 +284,7 @@ def band_gain(
     Nv: int | None = None,
     n_nodes: int = DEFAULT_N_NODES,
 ) -> GradientGain:
-    r""":math:`\int\gamma\,dK` over each unstable band and in total  [docs §11, §gradient; F2 eq. 26 for γ near the edges].
+    r""":math:`\int\gamma\,dK` over each unstable band and in total  [docs §11; F2 eq. 26 for γ near the edges].
 
     The linear gain of a mode that crosses band b while drifting at :math:`dK/dt=G`
     is :math:`\exp(2\int_b\gamma\,dK/|G|)` in power [docs §11].  The integral runs between the
@@ -377,7 +377,7 @@ def band_gain(
 # drifting modes
 # ----------------------------------------------------------------------------------------
 def drift_gain(dist: Any, K0: Any, G: Any, t: Any, *, Nv: int | None = None) -> np.ndarray | float:
-    r"""ln amplification in power of a mode drifting as :math:`K(t)=K_0+Gt`  [docs §11, §gradient].
+    r"""ln amplification in power of a mode drifting as :math:`K(t)=K_0+Gt`  [docs §11].
 
     .. math::
 
@@ -432,12 +432,12 @@ def drift_gain(dist: Any, K0: Any, G: Any, t: Any, *, Nv: int | None = None) -> 
 
 
 def max_drift_gain(dist: Any, G: Any, *, Nv: int | None = None) -> np.ndarray | float:
-    r"""The largest ln power gain any mode gets at gradient G: :math:`2\sum_b\int_b\gamma\,dK/|G|`  [docs §11, §gradient].
+    r"""The largest ln power gain any mode gets at gradient G: :math:`2\sum_b\int_b\gamma\,dK/|G|`  [docs §11].
 
     A mode that starts below (for G > 0; above for G < 0) every unstable band crosses them in
     sequence, and since γ >= 0 no mode gains more, however long it drifts.  The amplification
     factor is the exponential, :math:`\exp(2\int\gamma\,dK/|G|)` (returned as its log: it overflows
-    for small |G|).
+    for small :math:`|G|`).
 
     Parameters
     ----------
@@ -485,7 +485,7 @@ def critical_gradient(
     threshold: float | None = None,
     Nv: int | None = None,
 ) -> float:
-    r"""Estimate of the gradient above which fast flavor conversion stays linear  [docs §11, §gradient].
+    r"""Estimate of the gradient above which fast flavor conversion stays linear  [docs §11].
 
     A mode crossing all bands gains :math:`2\int\gamma\,dK/|G|` in ln power (:func:`max_drift_gain`);
     setting this equal to the ln ratio of the nonlinear threshold to the seed power gives
