@@ -68,7 +68,10 @@ for G in (0.0, -0.004, -0.008):
     print(f"QKE  G = {G:+.3f}: Nz = {r.config.Nz}, final change = {float(r.w @ np.abs(Dm - r.D[0, 0])):.3g}")
 
 # %%
-# At G = -0.004 the drifting modes still convert; at G = -0.008, beyond the estimate
-# :math:`G_c` = 0.006, neither the box nor QLT changes D. The suppression curve against G, from all three methods
-# and for several distributions, is the sweep ``examples/sweep-gradient.toml``
+# At G = -0.004 the drifting modes still convert, but QLT changes D only about half as much as the box: in the box,
+# the saturated waves spread power nonlinearly over neighbouring wavenumbers, so the modes that drift into the band
+# later start far above the seed, which QLT (one growing root per label, F2 Eqs. 10–12) does not describe (theory
+# §11, "Results"). At G = -0.008, beyond the estimate :math:`G_c` = 0.006, neither the box nor QLT changes D.
+# The suppression curve against G, from all three methods and for several distributions, is the sweep
+# ``examples/sweep-gradient.toml``
 # (``flavomon sweep examples/sweep-gradient.toml --out sweep-gradient`` writes ``gradient.md`` and ``gradient.png``).
