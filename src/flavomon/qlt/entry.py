@@ -34,7 +34,7 @@ import scipy.linalg as sla
 from ..linear.discrete import GridState, projection_factor
 from ..qke.steppers import get_stepper
 
-__all__ = ["HANDOVER_GAIN", "SEED_STEP", "D_REFRESH", "PendingLabels"]
+__all__ = ["HANDOVER_GAIN", "SEED_STEP", "D_REFRESH", "PendingLabels", "eigenvector"]
 
 HANDOVER_GAIN = 2.0
 """ln P a label's root must gain inside the band before its exact vector is projected on it (measured: the
@@ -68,19 +68,42 @@ class PendingLabels:
     """
 
     def __init__(self, gs: GridState, idx: np.ndarray, K0: np.ndarray, G: float, psi_v: np.ndarray) -> None:
-        self.idx = np.asarray(idx, dtype=int)
-        self.K0 = np.asarray(K0, dtype=float)
+        # rows [0, m) of the storage are in use (alive or dead); the storage grows by doubling and is compacted
+        # when half of it is dead, so that adding and removing labels costs O(rows added/removed)
+        idx = np.asarray(idx, dtype=int)
+        self._m = idx.size
+        self._idx = idx.copy()
+        self._K0 = np.asarray(K0, dtype=float).copy()
+        self._alive = np.ones(idx.size, dtype=bool)
         self.G = float(G)
         self.v, self.w = gs.v, gs.w
-        self.chi = np.tile(np.asarray(psi_v, dtype=complex), (self.idx.size, 1))  # chi = psi e^{i v G t^2/2}
+        self._chi = np.tile(np.asarray(psi_v, dtype=complex), (idx.size, 1))  # chi = psi e^{i v G t^2/2}
         self.t = 0.0
         self.h = SEED_STEP
         self._absD0 = float(np.sum(gs.w * np.abs(gs.D_v))) or 1.0
         self._tables(gs)
 
+    # the alive rows, in storage order (views when nothing is dead)
+    @property
+    def idx(self) -> np.ndarray:
+        return self._idx[: self._m][self._alive[: self._m]]
+
+    @property
+    def K0(self) -> np.ndarray:
+        return self._K0[: self._m][self._alive[: self._m]]
+
+    @property
+    def chi(self) -> np.ndarray:
+        return self._chi[: self._m][self._alive[: self._m]]
+
     @property
     def n(self) -> int:
-        return int(self.idx.size)
+        return int(np.count_nonzero(self._alive[: self._m]))
+
+    def _row_tables(self, K0: np.ndarray) -> list[np.ndarray]:
+        k = K0[:, None] + self.gs.D1
+        om = k * self.gs.v[None, :] - self.gs.D0
+        return [np.exp(-1j * om * (a * self.h)) for a in self._a]  # streaming without the drift
 
     def _tables(self, gs: GridState) -> None:
         self.gs = gs
@@ -88,9 +111,7 @@ class PendingLabels:
         comp = get_stepper("bm4")
         self._a = [float(a) for a in comp.a]  # A sub-flows (s + 1), B sub-flows (s) between them
         self._b = [float(b) for b in comp.b]
-        k = self.K0[:, None] + gs.D1
-        om = k * v[None, :] - gs.D0
-        self._A = [np.exp(-1j * om * (a * self.h)) for a in self._a]  # streaming without the drift
+        self._A = self._row_tables(self._K0)
         self._U = np.stack([D, -D * v], axis=1)  # (Nv, 2)
         self._Vm = np.stack([w, w * v], axis=1)
         C = self._Vm.T @ self._U  # V^T U: the same in the drifting variable (the phases cancel)
@@ -116,12 +137,14 @@ class PendingLabels:
             return
         if float(np.sum(gs.w * np.abs(gs.D_v - self.gs.D_v))) > D_REFRESH * self._absD0:
             self._tables(gs)
-        chi = self.chi
+        m = self._m
+        chi = self._chi[:m]  # dead rows are zero: they ride along (compaction keeps them few)
+        A = [a[:m] for a in self._A]
         while self.t + h <= t * (1 + 1e-12) + 1e-12:
             ta = self.t
             for j, a in enumerate(self._a):
                 ta = ta + a * h
-                chi *= self._A[j]
+                chi *= A[j]
                 if j < len(self._b):
                     e = self._theta(ta)
                     Vt = self._Vm / e[:, None]
@@ -159,11 +182,56 @@ class PendingLabels:
             out[nz] = projection_factor(self.gs, np.asarray(Omega)[nz], K, prof) * np.abs(s[nz]) ** 2
         return out
 
+    def _storage_rows(self, rows: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(self._alive[: self._m])[np.asarray(rows, dtype=int)]
+
     def remove(self, rows: np.ndarray) -> None:
-        keep = np.ones(self.n, dtype=bool)
-        keep[rows] = False
-        self.idx, self.K0, self.chi = self.idx[keep], self.K0[keep], self.chi[keep]
-        self._A = [A[keep] for A in self._A]
+        """Stop carrying the alive rows ``rows`` (positions in :attr:`idx`)."""
+        r = self._storage_rows(rows)
+        self._alive[r] = False
+        self._chi[r] = 0.0
+        if self._m > 64 and np.count_nonzero(self._alive[: self._m]) < self._m // 2:
+            keep = np.flatnonzero(self._alive[: self._m])
+            n = keep.size
+            self._idx[:n], self._K0[:n], self._chi[:n] = self._idx[keep], self._K0[keep], self._chi[keep]
+            for a in self._A:
+                a[:n] = a[keep]
+            self._alive[:n] = True
+            self._alive[n:] = False
+            self._chi[n:] = 0.0
+            self._m = n
+
+    def add(self, idx: np.ndarray, K0: np.ndarray, psi: np.ndarray) -> None:
+        """Carry more labels from now on: ``psi`` (n, Nv) their vectors at the current time of the others."""
+        idx, K0 = np.asarray(idx, dtype=int), np.asarray(K0, dtype=float)
+        k = idx.size
+        if k == 0:
+            return
+        m, cap = self._m, self._idx.size
+        if m + k > cap:
+            new_cap = max(2 * cap, m + k, 16)
+            grow = new_cap - cap
+            self._idx = np.concatenate([self._idx, np.zeros(grow, dtype=int)])
+            self._K0 = np.concatenate([self._K0, np.zeros(grow)])
+            self._alive = np.concatenate([self._alive, np.zeros(grow, dtype=bool)])
+            self._chi = np.concatenate([self._chi, np.zeros((grow, self.v.size), dtype=complex)])
+            self._A = [np.concatenate([a, np.ones((grow, self.v.size), dtype=complex)]) for a in self._A]
+        sl = slice(m, m + k)
+        self._idx[sl], self._K0[sl], self._alive[sl] = idx, K0, True
+        self._chi[sl] = np.asarray(psi, dtype=complex) * self._theta(self.t)[None, :]
+        for a, b in zip(self._A, self._row_tables(K0)):
+            a[sl] = b
+        self._m = m + k
 
     def row_of(self) -> dict[int, int]:
         return {int(i): r for r, i in enumerate(self.idx)}
+
+
+def eigenvector(gs: GridState, Omega: np.ndarray, K: np.ndarray) -> np.ndarray:
+    r"""Right eigenvectors of :math:`M(K)` at roots ``Omega`` (rows, shape (n, Nv)), normalised to :math:`\psi_0=1`:
+    from :math:`M\psi=\Omega\psi`, :math:`\psi_j\propto D_j(1-v_j\Omega/K)/(\Omega+D_0-kv_j)` with :math:`k=K+D_1`
+    and :math:`\psi_1/\psi_0=\Omega/K` [docs §3]."""
+    Om, K = np.asarray(Omega, dtype=complex)[:, None], np.asarray(K, dtype=float)[:, None]
+    v = gs.v[None, :]
+    psi = gs.D_v[None, :] * (1 - v * Om / K) / (Om + gs.D0 - (K + gs.D1) * v)
+    return psi / (psi @ gs.w)[:, None]

@@ -61,7 +61,7 @@ from ..grids import VelocityGrid, rate_scale
 from ..linear.discrete import GridState, projection_factor
 from .checks import MIN_BAND_POINTS, check_band_sampling, check_drift_grid, format_bands, rate_scale_of
 from .config import QLTConfig, QLTResult, output_times, profile_weights
-from .entry import HANDOVER_GAIN, PendingLabels
+from .entry import HANDOVER_GAIN, PendingLabels, eigenvector
 from .integrator import QLTState, StepParams, step
 from .roots import eig_unstable, find_unstable_roots, grid_unstable_intervals, march, newton_roots
 
@@ -349,8 +349,28 @@ def run_full_qlt(
                         add_i.append(int(i))
                         add_z.append(z)
             # dropped roots (saturated/stable): freeze their power; a held label that left its band
-            # before the hand-over stays with its exact vector (and starts from 0 gain if it re-enters)
-            np.add.at(P_frozen, r_iK[dropmask], r_P[dropmask])
+            # before the hand-over stays with its exact vector (and starts from 0 gain if it re-enters).
+            # In a gradient a root that leaves its band with power goes on as a wave: its label is carried
+            # exactly again, from the root's eigenvector (flavomon.qlt.entry), so that what enters the next
+            # band is what the box would carry there, not the frozen power.
+            if pend is not None:
+                rows_now = pend.row_of()
+                leave = dropmask & (r_P > 0) & np.array([int(i) not in rows_now for i in r_iK], dtype=bool)
+                leave &= ~np.isin(r_iK, r_iK[~dropmask])  # a label with another live root stays with QLT
+                li = np.flatnonzero(leave)
+                if li.size:
+                    _, first = np.unique(r_iK[li], return_index=True)
+                    li = li[first]
+                    vec = eigenvector(state.gs, r_Om[li], K_now[r_iK[li]])
+                    pend.add(r_iK[li], K_grid[r_iK[li]], vec * np.sqrt(r_P[li] / dens)[:, None])
+                    dropmask_frozen = dropmask.copy()
+                    dropmask_frozen[np.flatnonzero(leave)] = False
+                    np.add.at(P_frozen, r_iK[dropmask_frozen], r_P[dropmask_frozen])
+                    diag["labels_left_and_carried"] = diag.get("labels_left_and_carried", 0) + int(li.size)
+                else:
+                    np.add.at(P_frozen, r_iK[dropmask], r_P[dropmask])
+            else:
+                np.add.at(P_frozen, r_iK[dropmask], r_P[dropmask])
             for i in r_iK[dropmask]:
                 entry_gain.pop(int(i), None)
             if G != 0.0:  # where a root left a band, the next label arrives: a front for the entry scan
