@@ -34,4 +34,4 @@ if __name__ == "__main__":
         ax[1].semilogy(q.K, q.power[:, i].mean(0), label=f"QKE t={t}")
         ax[1].semilogy(ql.K, ql.power[j], "--", label=f"QLT t={t}")
     ax[1].set_ylim(1e-14, 1); ax[1].set_xlim(-3, 2.5); ax[1].legend(fontsize=7); ax[1].set_xlabel("label K_n(0)")
-    fig.savefig("benchmarks/results/gradient_spectra_a0.9_G-0.002.png", dpi=80)
+    fig.savefig("docs/theory/figures/s11-spectra.png", dpi=80)

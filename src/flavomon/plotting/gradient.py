@@ -26,7 +26,7 @@ def gradient_figure(tab: dict[str, Any], *, title: str = ""):
     n = len(labels)
     ncol = min(2, n)
     nrow = int(np.ceil(n / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(6.2 * ncol, 3.9 * nrow), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(nrow, ncol, figsize=(6.6 * ncol, 4.9 * nrow), squeeze=False, layout="constrained")
     for ax, label in zip(axes.flat, labels):
         rows = tab[label]["rows"]
         G = np.array([r["G"] for r in rows])
@@ -52,8 +52,8 @@ def gradient_figure(tab: dict[str, Any], *, title: str = ""):
         ax.set_xlabel("matter gradient G = dλ/dz  [μ²]")
         ax.set_ylabel("final change Σ w_v |D_v(t_end) − D_v(0)|")
         ax.set_title(short_distribution(label))
-        ax.set_ylim(bottom=0)
-        ax.legend(fontsize=7, loc="upper right")
+        ax.set_ylim(bottom=0, top=1.12 * np.nanmax(np.r_[qke + np.nan_to_num(err), qlt, [c0 if np.isfinite(c0) else 0.0]]))
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.suptitle("Fast flavor conversion against a matter gradient" + (f" — {title}" if title else ""))

@@ -167,5 +167,5 @@ def run_gradient_summary(sweep: xr.Dataset | str | os.PathLike, *, out_dir: str 
         if plot:
             from ..plotting.gradient import plot_gradient
 
-            plot_gradient(tab, out / "gradient.png", title=f"sweep {ds.attrs.get('distribution', '')}")
+            plot_gradient(tab, out / "gradient.png", title=str(ds.attrs.get("distribution", "")))
     return tab
