@@ -59,7 +59,7 @@ def test_labels_follow_the_box_in_the_linear_phase_including_late_entries(dist):
                 continue
             ratio = q.power[jt, j] / Pb
             # a factor 2: QLT projects the seed on the growing root only (docs §10.13) and carries entering labels
-            # exactly until they grew by e^2 (flavomon.qlt.entry), measured ratios 0.65-1.3
+            # exactly until they grew by e^2 (flavomon.qlt.entry), measured ratios 0.71-1.10 at Nv = 100
             assert 0.5 < ratio < 2.0, (t, K0, Kt, ratio)
             late += not any(lo < K0 < hi for lo, hi in bands)
             best = max(best, np.log(Pb / sp))
