@@ -48,14 +48,11 @@ def run(args: argparse.Namespace) -> int:
     from ..workflows.qlt import qlt_to_file
 
     dist = from_spec(args.distribution)
-    args.n_K_given = args.n_K is not None
-    if args.n_K is None:
-        args.n_K = 600
     D1 = float(dist.D1)  # k = K + D1 [F2 eq. 9; docs §3]
     k_min = args.k_min if args.K_min is None else args.K_min + D1
     k_max = args.k_max if args.K_max is None else args.K_max + D1
-    n_K = args.n_K
-    if args.gradient != 0.0 and k_min is None and k_max is None and args.n_K_given is False:
+    n_K = 600 if args.n_K is None else args.n_K
+    if args.gradient != 0.0 and k_min is None and k_max is None and args.n_K is None:
         # in a gradient with no grid asked for: the labels of every band over the run, at F2's spacing
         from ..qlt.checks import drift_grid
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 
-from ..linear.discrete import GridState, projection_factor
+from ..linear.discrete import GridState, projection_factor, resolvent
 from ..qke.steppers import get_stepper
 
 __all__ = ["HANDOVER_GAIN", "SEED_STEP", "D_REFRESH", "PendingLabels", "eigenvector"]
@@ -231,7 +231,6 @@ def eigenvector(gs: GridState, Omega: np.ndarray, K: np.ndarray) -> np.ndarray:
     r"""Right eigenvectors of :math:`M(K)` at roots ``Omega`` (rows, shape (n, Nv)), normalised to :math:`\psi_0=1`:
     from :math:`M\psi=\Omega\psi`, :math:`\psi_j\propto D_j(1-v_j\Omega/K)/(\Omega+D_0-kv_j)` with :math:`k=K+D_1`
     and :math:`\psi_1/\psi_0=\Omega/K` [docs §3]."""
-    Om, K = np.asarray(Omega, dtype=complex)[:, None], np.asarray(K, dtype=float)[:, None]
-    v = gs.v[None, :]
-    psi = gs.D_v[None, :] * (1 - v * Om / K) / (Om + gs.D0 - (K + gs.D1) * v)
+    Om, K = np.asarray(Omega, dtype=complex), np.asarray(K, dtype=float)
+    psi = gs.D_v[None, :] * (1 - gs.v[None, :] * (Om / K)[:, None]) * resolvent(gs, Om, K)
     return psi / (psi @ gs.w)[:, None]

@@ -247,6 +247,38 @@ def run_full_qlt(
         diag["labels_handed_over"] = diag.get("labels_handed_over", 0) + int(np.unique(rows).size)
         return QLTState(t=st.t, gs=st.gs, iK=st.iK, K=st.K, Om=st.Om, P=P)
 
+    def tracked_roots(st: QLTState) -> dict[int, list[complex]]:
+        out: dict[int, list[complex]] = {}
+        for i, z in zip(st.iK, st.Om):
+            out.setdefault(int(i), []).append(complex(z))
+        return out
+
+    def coarse_scan(st: QLTState, known: dict[int, list[complex]]) -> list[tuple[int, complex]]:
+        """eig(M) on a rotating coarse subset of the grid: the unstable roots not yet in ``known`` (added to it)."""
+        nonlocal scan_offset, n_eig
+        sstride = 3 * stride  # scans are coarser than the initial detection (cost)
+        coarse = np.arange(scan_offset % sstride, nK, sstride)
+        scan_offset += max(1, stride // 2)
+        fronts = []
+        for i, ev in zip(coarse, eig_unstable(st.gs, K_now[coarse], gstop)):
+            for z in ev:
+                if not tiny_K[i] and not _same(z, known.get(int(i), [])):
+                    known.setdefault(int(i), []).append(complex(z))
+                    fronts.append((int(i), complex(z)))
+        n_eig += coarse.size
+        return fronts
+
+    def add_found(st: QLTState, known: dict[int, list[complex]], tracked: dict[int, list[complex]],
+                  key: str) -> QLTState:
+        """Track the roots in ``known`` that are not in ``tracked``, seeded by :func:`seed_new`."""
+        found = [(i, z) for i, zs in known.items() for z in zs if not tiny_K[i] and not _same(z, tracked.get(i, []))]
+        if not found:
+            return st
+        ai = np.array([i for i, _ in found], dtype=int)
+        az = np.array([z for _, z in found], dtype=complex)
+        diag[key] = diag.get(key, 0) + len(found)
+        return rebuild(st, np.r_[st.iK, ai], np.r_[st.Om, az], np.r_[st.P, seed_new(st.gs, ai, az)])
+
     def record(i_out: int, D_now: np.ndarray, iK_: np.ndarray, P_: np.ndarray, Om_: np.ndarray) -> None:
         D_out[i_out] = D_now
         pw = P_frozen + np.bincount(iK_, weights=P_, minlength=nK)
@@ -353,6 +385,7 @@ def run_full_qlt(
             # In a gradient a root that leaves its band with power goes on as a wave: its label is carried
             # exactly again, from the root's eigenvector (flavomon.qlt.entry), so that what enters the next
             # band is what the box would carry there, not the frozen power.
+            frozen = dropmask.copy()
             if pend is not None:
                 rows_now = pend.row_of()
                 leave = dropmask & (r_P > 0) & np.array([int(i) not in rows_now for i in r_iK], dtype=bool)
@@ -363,14 +396,9 @@ def run_full_qlt(
                     li = li[first]
                     vec = eigenvector(state.gs, r_Om[li], K_now[r_iK[li]])
                     pend.add(r_iK[li], K_grid[r_iK[li]], vec * np.sqrt(r_P[li] / dens)[:, None])
-                    dropmask_frozen = dropmask.copy()
-                    dropmask_frozen[np.flatnonzero(leave)] = False
-                    np.add.at(P_frozen, r_iK[dropmask_frozen], r_P[dropmask_frozen])
+                    frozen &= ~leave
                     diag["labels_left_and_carried"] = diag.get("labels_left_and_carried", 0) + int(li.size)
-                else:
-                    np.add.at(P_frozen, r_iK[dropmask], r_P[dropmask])
-            else:
-                np.add.at(P_frozen, r_iK[dropmask], r_P[dropmask])
+            np.add.at(P_frozen, r_iK[frozen], r_P[frozen])
             for i in r_iK[dropmask]:
                 entry_gain.pop(int(i), None)
             if G != 0.0:  # where a root left a band, the next label arrives: a front for the entry scan
@@ -389,64 +417,26 @@ def run_full_qlt(
             # with no root tracked (every band saturated or crossed) a coarse eig(M) scan looks for a band
             # that (re)opens; elsewhere the eig(M) scans of the D-change trigger below do
             drift_since_scan = 0.0
-            known = {}
-            for i, z in zip(state.iK, state.Om):
-                known.setdefault(int(i), []).append(complex(z))
-            tracked = {i: list(zs) for i, zs in known.items()}
+            tracked = tracked_roots(state)
+            known = {i: list(zs) for i, zs in tracked.items()}
             fronts: list[tuple[int, complex]] = [f for f in ghosts if not tiny_K[f[0]]]
             ghosts.clear()
             drift_since_eig += ENTRY_SCAN_CELLS * dk
             if state.n == 0 and drift_since_eig >= EMPTY_SCAN_CELLS * dk:
                 drift_since_eig = 0.0
-                coarse = np.arange(scan_offset % (3 * stride), nK, 3 * stride)
-                scan_offset += max(1, stride // 2)
-                for i, ev in zip(coarse, eig_unstable(state.gs, K_now[coarse], gstop)):
-                    for z in ev:
-                        if not tiny_K[i]:
-                            known.setdefault(int(i), []).append(complex(z))
-                            fronts.append((int(i), complex(z)))
-                n_eig += coarse.size
+                fronts += coarse_scan(state, known)
             march(state.gs, K_now, known, fronts + [(int(i), complex(z)) for i, z in zip(state.iK, state.Om)], gstop,
                   eig_fallback=False)
-            new_i = [i for i, zs in known.items() for z in zs if not tiny_K[i] and not _same(z, tracked.get(i, []))]
-            new_z = [z for i, zs in known.items() for z in zs if not tiny_K[i] and not _same(z, tracked.get(i, []))]
-            if new_i:
-                ai, az = np.array(new_i), np.array(new_z)
-                state = rebuild(state, np.r_[state.iK, ai.astype(int)], np.r_[state.Om, az.astype(complex)],
-                                np.r_[state.P, seed_new(state.gs, ai, az)])
-                diag["roots_entered"] = diag.get("roots_entered", 0) + len(new_i)
+            state = add_found(state, known, tracked, "roots_entered")
         if cum_dD > float(config.scan_fraction) * absD0:
             cum_dD = 0.0
-            sstride = 3 * stride  # scans are coarser than the initial detection (cost)
-            coarse = np.arange(scan_offset % sstride, nK, sstride)
-            scan_offset += max(1, stride // 2)
-            tracked: dict[int, list[complex]] = {}
-            for i, z in zip(state.iK, state.Om):
-                tracked.setdefault(int(i), []).append(complex(z))
+            tracked = tracked_roots(state)
             known = {i: list(zs) for i, zs in tracked.items()}
-            fronts = []
-            for i, ev in zip(coarse, eig_unstable(state.gs, K_now[coarse], gstop)):
-                for z in ev:
-                    if not tiny_K[i] and all(abs(z - y) > 1e-7 * (1 + abs(z)) for y in known.get(int(i), [])):
-                        known.setdefault(int(i), []).append(complex(z))
-                        fronts.append((int(i), complex(z)))
-            n_eig += coarse.size
+            fronts = coarse_scan(state, known)
             # band edges: continuation outwards from every tracked root (cheap Newton)
             edge = [(int(i), complex(z)) for i, z in zip(state.iK, state.Om)]
             march(state.gs, K_now, known, fronts + edge, gstop, eig_fallback=False)
-            new_i, new_z = [], []
-            for i, zs in known.items():
-                for z in zs:
-                    if tiny_K[i] or _same(z, tracked.get(i, [])):
-                        continue
-                    new_i.append(i)
-                    new_z.append(z)
-            if new_i:
-                ai, az = np.array(new_i), np.array(new_z)
-                P_add = seed_new(state.gs, ai, az)
-                state = rebuild(state, np.r_[state.iK, ai.astype(int)], np.r_[state.Om, az.astype(complex)],
-                                np.r_[state.P, P_add])
-                diag["roots_added"] = diag.get("roots_added", 0) + len(new_i)
+            state = add_found(state, known, tracked, "roots_added")
         h = rep.h_next
         if progress is not None:
             progress(state.t, steps=steps)

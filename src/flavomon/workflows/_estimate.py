@@ -17,7 +17,7 @@ import os
 
 from ..qke.steppers import get_stepper
 
-__all__ = ["SECONDS_PER_POINT_STEP", "STARTUP_S", "qke_seconds", "qlt_seconds", "LONG_RUN_S"]
+__all__ = ["SECONDS_PER_POINT_STEP", "STARTUP_S", "qke_seconds", "PIECE_S", "LONG_RUN_S"]
 
 SECONDS_PER_POINT_STEP = {"numba": 1.45e-7, "jax": 2.3e-7, "numpy": 4.6e-7}
 """Wall seconds per BM4 step per (v, z) grid point of one realization, reference machine."""
@@ -28,6 +28,9 @@ POOL_OVERHEAD = 1.12
 STARTUP_S = 5.0
 """Measured start-up of an ensemble (spawning the worker processes, importing and compiling the
 kernel): ``flavomon reproduce --quick`` QKE pieces take ~10 s for ~5 s of stepping."""
+
+PIECE_S = 1.0
+"""A modes or QLT run on the reference machine (measured 0.6–1.3 s each in ``flavomon reproduce``): never long."""
 
 LONG_RUN_S = 120.0
 """Runs estimated longer than this get a one-line heads-up before they start."""
@@ -43,9 +46,3 @@ def qke_seconds(config, workers: int | None = None) -> float:
     if w <= 1:
         return STARTUP_S + one * R
     return STARTUP_S + one * math.ceil(R / w) * POOL_OVERHEAD
-
-
-def qlt_seconds(kind: str = "qlt") -> float:
-    """A QLT or modes run (``kind``: "modes", "qlt", "qlt_resonant"): seconds on the reference machine
-    (measured 0.6–1.3 s each in ``flavomon reproduce``); never a long run."""
-    return 1.0

@@ -28,6 +28,7 @@ import xarray as xr
 from ..errors import FlavomonInputError
 from ..io import read_dataset
 from ..io.files import atomic_write_text
+from ..report import l1_distance
 
 __all__ = ["gradient_table", "half_gradient", "run_gradient_summary"]
 
@@ -37,7 +38,7 @@ NO_CONVERSION = 1e-4
 
 def half_gradient(G: np.ndarray, change: np.ndarray, change0: float) -> float:
     """|G| at which ``change`` first falls to ``change0 / 2`` along increasing |G| (one sign of G, G = 0 excluded);
-    NaN if it never does on the points given, inf-free (linear interpolation between the bracketing points)."""
+    NaN if it never does on the points given (linear interpolation between the bracketing points)."""
     order = np.argsort(np.abs(G))
     a, c = np.abs(np.asarray(G, dtype=float)[order]), np.asarray(change, dtype=float)[order]
     half = 0.5 * change0
@@ -72,19 +73,19 @@ def gradient_table(sweep: xr.Dataset) -> dict[str, Any]:
             m = str(meth[i])
             if m == "qke":
                 n = float(sweep["n_realizations"].values[i])
-                r["change_qke"] = float(w @ np.abs(Df - D0))
+                r["change_qke"] = l1_distance(w, Df, D0)
                 r["noise_floor_qke"] = float(w @ (np.asarray(sweep["D_final_std"].values[i]) / np.sqrt(max(n, 1.0))))
                 r["realizations"] = int(n)
                 r["_D_qke"] = Df
             elif m == "qlt":
-                r["change_qlt"] = float(w @ np.abs(Df - D0))
+                r["change_qlt"] = l1_distance(w, Df, D0)
                 r["_D_qlt"] = Df
             elif m == "gain":
                 r["max_gain"] = float(sweep["max_gain"].values[i])
                 r["G_c_estimate"] = float(sweep["G_c"].values[i])
         for r in rows.values():
             if "_D_qke" in r and "_D_qlt" in r:
-                r["L1_qlt_qke"] = float(w @ np.abs(r["_D_qlt"] - r["_D_qke"]))
+                r["L1_qlt_qke"] = l1_distance(w, r["_D_qlt"], r["_D_qke"])
             r.pop("_D_qke", None)
             r.pop("_D_qlt", None)
         table = [rows[G] for G in sorted(rows)]

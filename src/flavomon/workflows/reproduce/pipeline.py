@@ -23,7 +23,7 @@ from ...errors import FlavomonInputError
 from ...io import read_dataset
 from ...io.files import OutputInUseError, OutputLock, atomic_write_text, check_figure_path, check_output_path, fingerprint
 from ...report import comparison_numbers, scalar_of, write_report
-from .._estimate import qke_seconds, qlt_seconds
+from .._estimate import PIECE_S, qke_seconds
 from .._outdir import prepare_output_folder
 from .._progress import format_seconds, progress_context
 from ..modes import modes_to_file
@@ -103,7 +103,7 @@ def check_outputs(folder: Path, pieces: list[Piece]) -> None:
 def estimate_piece(piece: Piece) -> float:
     """Estimated wall seconds of one piece on the reference machine (:mod:`flavomon.workflows._estimate`)."""
     if piece.kind != "qke":
-        return qlt_seconds(piece.kind)
+        return PIECE_S
     from ...qke import QKEConfig
 
     kw = piece.requested_config()
