@@ -495,29 +495,36 @@ def _warn_if_fit_misrepresents(dist: Distribution, v: np.ndarray, D: np.ndarray)
         )
 
 
-def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def read_two_columns(path: Path, header: tuple[str, str], what: str) -> tuple[np.ndarray, np.ndarray]:
+    """The two numeric columns of a CSV table with the header ``header`` (blank lines skipped); one-line
+    :class:`FlavomonInputError` naming ``what`` and the line for an unreadable file, a wrong header, a row that is
+    not two numbers.  The one CSV reader of distribution and background tables."""
     try:
         with path.open(newline="") as fh:
             rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
     except OSError as e:
-        raise FlavomonInputError(f"cannot read table {path}: {e.strerror or e}") from None
+        raise FlavomonInputError(f"cannot read {what} {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
-        raise FlavomonInputError(f"table {path} is not a text CSV file") from None
+        raise FlavomonInputError(f"{what} {path} is not a text CSV file") from None
     if not rows:
-        raise FlavomonInputError(f"table {path} is empty")
-    header = [c.strip() for c in rows[0]]
-    if header[:2] != ["v", "D"] or len(header) != 2:
-        raise FlavomonInputError(f"table {path}: header must be 'v,D', got {','.join(header)!r}")
-    vs, Ds = [], []
+        raise FlavomonInputError(f"{what} {path} is empty")
+    got = [c.strip() for c in rows[0]]
+    if got != list(header):
+        raise FlavomonInputError(f"{what} {path}: header must be '{','.join(header)}', got {','.join(got)!r}")
+    a, b = [], []
     for i, r in enumerate(rows[1:], start=2):
         if len(r) != 2:
-            raise FlavomonInputError(f"table {path}: line {i} has {len(r)} columns, expected 2")
+            raise FlavomonInputError(f"{what} {path}: line {i} has {len(r)} columns, expected 2")
         try:
-            vs.append(float(r[0]))
-            Ds.append(float(r[1]))
+            a.append(float(r[0]))
+            b.append(float(r[1]))
         except ValueError:
-            raise FlavomonInputError(f"table {path}: line {i} is not numeric: {','.join(r)!r}") from None
-    return np.array(vs), np.array(Ds)
+            raise FlavomonInputError(f"{what} {path}: line {i} is not numeric: {','.join(r)!r}") from None
+    return np.array(a), np.array(b)
+
+
+def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    return read_two_columns(path, ("v", "D"), "table")
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,26 @@ def gradient_arg(text: str) -> float:
     return G
 
 
+MATTER_HELP = ("a periodic matter profile lambda(z) in units of mu (docs §12): sin:amplitude=A,wavelength=Lb for "
+               "lambda = A sin(2 pi z / Lb), Lb must divide --L; or a table PATH.csv with header z,lambda holding one "
+               "period (first row z = 0, last row z = period with the first row's lambda), interpolated by a periodic "
+               "cubic spline; combines with --gradient; 'none' (default): no matter")
+MODULATE_HELP = ("PARAM=AMP,wavelength=Lb: the family parameter PARAM of --distribution varies as "
+                 "PARAM + AMP sin(2 pi z / Lb) in the initial D_v(z) (docs §12), e.g. --distribution benchmark:a=0.8 "
+                 "--modulate a=0.1,wavelength=1000; Lb must divide --L")
+CELL_HELP = ("width of the cells of the z-resolved output D_cell, power_cell (docs §12); must divide --L; default "
+             "L/round(8 L / shortest modulation wavelength), about a wavelength / 8. Any of --matter, --modulate, "
+             "--cell switches the cell output on")
+
+
+def cell_arg(text: str) -> float:
+    """``--cell``: a number (the division of L is checked by QKEConfig, with the one-line message)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a cell width in 1/mu, got {text!r}") from None
+
+
 GRADIENT_HELP = ("uniform matter gradient G = dlambda/dz in units of mu^2 (default 0: the homogeneous box); "
                  "every mode drifts in wavenumber, K_n(t) = K_n + G t (docs §11)")
 
@@ -58,6 +78,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dt", type=float, default=None, help="time step (default: automatic, 0.5 * min(1, 1.25 / int|D|dv) for bm4, i.e. 0.5 for the F2 benchmarks; rounded down to divide --dt-out)")
     p.add_argument("--stepper", default="bm4", choices=["bm4", "strang"], help="time scheme: bm4 (order 4, default) or strang (order 2)")
     p.add_argument("--gradient", type=gradient_arg, default=0.0, metavar="G", help=GRADIENT_HELP)
+    p.add_argument("--matter", default=None, metavar="SPEC", help=MATTER_HELP)
+    p.add_argument("--modulate", default=None, metavar="PARAM=AMP,wavelength=Lb", help=MODULATE_HELP)
+    p.add_argument("--cell", type=cell_arg, default=None, metavar="ELL", help=CELL_HELP)
     p.add_argument("--backend", default=None, choices=["numpy", "jax", "numba"],
                    help="numba (fused CPU kernel), jax (CPU or GPU) or numpy (the reference); default: the fastest "
                         "installed (numba, else jax, else numpy); they agree to 1e-10")
@@ -86,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         backend=args.backend, workers=args.workers, out=args.out, resume=args.resume, restart=args.restart,
         progress=not args.no_progress, command="flavomon " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         checkpoint_every=args.checkpoint_every, stepper=args.stepper, gradient=args.gradient,
+        matter=args.matter, modulate=args.modulate, cell=args.cell,
     )
     print(f"wrote {args.out}: {ds.sizes['realization']} realizations, t = 0..{float(ds.t[-1]):g}, dt = {ds.attrs['dt']:g}", file=sys.stderr)
     return 0

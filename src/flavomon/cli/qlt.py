@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 
-from .qke import GRADIENT_HELP, gradient_arg
+from .qke import GRADIENT_HELP, MATTER_HELP, MODULATE_HELP, cell_arg, gradient_arg
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -37,6 +37,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--gradient", type=gradient_arg, default=0.0, metavar="G",
                    help=GRADIENT_HELP + "; the grid labels K_j(0) must hold every K unstable at some time "
                    "(checked: the error names the range)")
+    p.add_argument("--matter", default=None, metavar="SPEC",
+                   help=MATTER_HELP + ". With --matter, --modulate or --cell the run is QLT by flavomon ray tracing in "
+                   "the box of length --L (docs §12)")
+    p.add_argument("--modulate", default=None, metavar="PARAM=AMP,wavelength=Lb", help=MODULATE_HELP)
+    p.add_argument("--cell", type=cell_arg, default=None, metavar="ELL",
+                   help="width of the ray tracer's cells (docs §12); must divide --L; default L/round(8 L / shortest "
+                        "modulation wavelength)")
     p.add_argument("--out", required=True, help="output netCDF file (qlt.nc)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -49,10 +56,22 @@ def run(args: argparse.Namespace) -> int:
 
     dist = from_spec(args.distribution)
     D1 = float(dist.D1)  # k = K + D1 [F2 eq. 9; docs §3]
+    background = args.matter is not None or args.modulate is not None or args.cell is not None
+    if background:  # ray tracing: K = k - (box mean of D1) [docs §12]
+        from ..background import parse_modulate
+        from ..qlt.raytrace import box_mean_D1
+
+        D1 = box_mean_D1(dist, parse_modulate(args.modulate), args.Nv)
     k_min = args.k_min if args.K_min is None else args.K_min + D1
     k_max = args.k_max if args.K_max is None else args.K_max + D1
     n_K = 600 if args.n_K is None else args.n_K
-    if args.gradient != 0.0 and k_min is None and k_max is None and args.n_K is None:
+    if background and k_min is None and k_max is None and args.n_K is None:
+        # ray tracing with no grid asked for: the bands of every cell (fixed K), at F2's spacing
+        from ..qlt.raytrace import ray_grid
+
+        g = ray_grid(dist, parse_modulate(args.modulate), args.Nv, D1bar=D1)
+        k_min, k_max, n_K = g["k_min"], g["k_max"], g["n_K"]
+    elif args.gradient != 0.0 and k_min is None and k_max is None and args.n_K is None:
         # in a gradient with no grid asked for: the labels of every band over the run, at F2's spacing
         from ..qlt.checks import drift_grid
 
@@ -63,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     ds = qlt_to_file(
         dist, Nv=args.Nv, n_K=n_K, k_min=k_min, k_max=k_max, t_end=args.t_end,
         seed_power=args.seed_power, L=args.L, resonant=args.resonant, dt_out=args.dt_out, out=args.out,
-        gradient=args.gradient,
+        gradient=args.gradient, matter=args.matter, modulate=args.modulate, cell=args.cell,
         progress=not args.no_progress, command="flavomon " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
     )
     print(f"wrote {args.out}: status {ds.attrs['status']}, t = 0..{float(ds.t[-1]):g}, "

@@ -7,7 +7,9 @@ mode, the normalisation of qke.nc's ``power`` (attribute ``power_normalization``
 frequency (NaN where none); ``P`` (t, K) spectral density L/(2 pi) power; ``D0`` (t); ``k`` (K)
 the shifted wavenumber at t = 0.  Attributes: provenance (flavomon_version, command,
 distribution, created, config) plus status, saturated, t_saturation, L, dk,
-box_modes_per_point, resonant, diagnostics (JSON).
+box_modes_per_point, resonant, diagnostics (JSON).  Ray tracing in a z-dependent background (docs §12) adds the
+coordinate ``z_cell`` and ``D_cell`` (t, z_cell, v), ``power_cell`` and ``gamma_cell`` (t, z_cell, K), with the
+attributes ``matter``, ``modulate``, ``cell``, ``method``; ``D``, ``power``, ``gamma`` are then cell means.
 """
 
 from __future__ import annotations
@@ -67,4 +69,19 @@ def qlt_dataset(result: Any, *, distribution: str, command: str | None = None) -
     if G != 0.0:  # the labels drift (docs §11): grid point K has the physical wavenumber K + G t
         ds["K_phys"] = (("t", "K"), np.asarray(r.K)[None, :] + G * np.asarray(r.t)[:, None],
                         {"units": "mu", "long_name": "physical wavenumber K_j(t) = K_j + G t of label K_j (docs §11)"})
+    if getattr(r, "z_cell", None) is not None:  # ray tracing in a z-dependent background (docs §12)
+        ds = ds.assign_coords(z_cell=("z_cell", np.asarray(r.z_cell), {"units": "1/mu", "long_name": "cell centre"}))
+        ds["D_cell"] = (("t", "z_cell", "v"), r.D_cell, {"long_name": "D_v averaged over the cell (ray-tracing QLT)"})
+        ds["power_cell"] = (("t", "z_cell", "K"), r.power_cell, {
+            "long_name": "local |psi_{0,K}|^2 per box mode of the whole box (2 pi / L) P(z_cell, K)"})
+        ds["gamma_cell"] = (("t", "z_cell", "K"), r.gamma_cell, {
+            "long_name": "local growth rate of the tracked branch (0: stable)", "units": "mu"})
+        ds["D"].attrs["long_name"] = "D_v averaged over the box (mean of D_cell)"
+        ds["power"].attrs["long_name"] = "|psi_{0,K}|^2 per box mode, mean of power_cell over the cells"
+        ds["gamma"].attrs["long_name"] = "growth rate, mean of gamma_cell over the cells"
+        for key in ("matter", "modulate", "cell"):
+            val = getattr(cfg, key, None)
+            ds.attrs[key] = "none" if val is None else (float(val) if key == "cell" else str(val))
+        ds.attrs["cell"] = float(np.asarray(r.z_cell)[1] - np.asarray(r.z_cell)[0]) if np.size(r.z_cell) > 1 else float(cfg.L)
+        ds.attrs["method"] = "ray tracing (docs §12)"
     return ds

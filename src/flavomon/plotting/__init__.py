@@ -9,7 +9,8 @@
 * :func:`plot_fig1` — F2's Fig. 1, QLT against the QKE ensemble;
 * :func:`plot_predictors` / :func:`predictors_figure` — the final-state predictor comparison of a
   sweep (predictors.png, predictors.nc);
-* :func:`plot_sweep` — the standard figure of a sweep.nc (or one of its point files).
+* :func:`plot_sweep` — the standard figure of a sweep.nc (or one of its point files);
+* :func:`plot_spacetime` — space–time maps of runs in a z-dependent background, QKE and QLT side by side.
 """
 
 from .evolution import plot_D_final, plot_D_time, plot_overview, plot_spectra
@@ -17,6 +18,7 @@ from .fig1 import plot_fig1
 from .modes import plot_modes
 from .panels import plot_modes_panels
 from .predictors import plot_predictors, predictors_figure
+from .spacetime import plot_spacetime
 from .standard import plot
 from .sweep import plot_sweep
 
@@ -29,6 +31,7 @@ __all__ = [
     "plot_modes_panels",
     "plot_overview",
     "plot_predictors",
+    "plot_spacetime",
     "plot_spectra",
     "plot_sweep",
     "predictors_figure",

@@ -6,7 +6,8 @@ file layout by :func:`flavomon.io.to_dataset`):
 * modes.nc (``Omega_real``): :func:`flavomon.plotting.modes.plot_modes` — Re Omega, Im Omega,
   Re Z against K;
 * qke.nc / qlt.nc (``D`` and ``power``): :func:`flavomon.plotting.evolution.plot_overview` —
-  D_v(t), D_v at start and end, power spectra;
+  D_v(t), D_v at start and end, power spectra; of a run in a z-dependent background (``D_cell``):
+  :func:`flavomon.plotting.spacetime.plot_spacetime` — conversion and power against z and t;
 * sweep.nc (a ``point`` dimension with ``method``, ``D_final``) and a sweep's point file
   ``points/<id>.nc``: :func:`flavomon.plotting.sweep.plot_sweep` — gamma_max and the
   flipped-side lepton number left per distribution and method, final D_v per distribution;
@@ -29,6 +30,7 @@ from ..io.files import check_figure_path, save_figure
 from .evolution import plot_overview
 from .modes import plot_modes
 from .predictors import predictors_figure
+from .spacetime import has_cells, plot_spacetime
 from .sweep import is_point, is_sweep, plot_sweep
 
 __all__ = ["plot", "figure_of", "KINDS"]
@@ -65,6 +67,8 @@ def figure_of(ds: xr.Dataset, *, what: str = "plot"):
     """
     if "Omega_real" in ds:
         return plot_modes(ds)  # its own three panels: Re Omega, Im Omega, Re Z
+    if has_cells(ds):
+        return plot_spacetime(ds)  # a z-dependent background: conversion and power against z and t
     if "D" in ds and "power" in ds:
         return plot_overview(ds)
     if "L1" in ds and "predictor" in ds.dims and "distribution" in ds.dims:

@@ -1,7 +1,9 @@
-"""JAX back-end of the QKE box solver: the same scheme as :mod:`flavomon.qke.kernel`, jit-compiled.
+r"""JAX back-end of the QKE box solver: the same scheme as :mod:`flavomon.qke.kernel`, jit-compiled.
 
 The step loop runs in ``lax.fori_loop`` inside one jitted function per output interval; float64
 (``jax_enable_x64`` is switched on when this module is imported).  Runs on CPU or GPU.
+A matter profile :math:`\lambda(z)` (docs §12) multiplies :math:`\psi_v(z)` by the exact phase :math:`e^{i\lambda(z)b_jh}`
+after local sub-step j (see :mod:`flavomon.qke.kernel`).
 Agreement with the NumPy back-end: 1e-10 (``tests/qke/test_qke_backends.py``).
 """
 
@@ -16,6 +18,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 
+from .diagnostics import cell_diagnostics  # noqa: E402
 from .kernel import NumpyKernel, diagnostics_from_modes  # noqa: E402
 from .state import QKEConfig  # noqa: E402
 
@@ -74,6 +77,40 @@ def _advance_drift(P, E_psi, E_D, rots, v, w, wv, Dbar, *, nsteps, hb, Nz):
     return jax.lax.fori_loop(0, nsteps, step, P)
 
 
+def _rotate(Q, zrot):
+    # psi_v(z) *= exp(i lambda(z) b_j h): the exact matter rotation after a local sub-step (docs §12)
+    c = (Q[0] + 1j * Q[1]) * zrot[None, :]
+    return jnp.stack([c.real, c.imag, Q[2]])
+
+
+@partial(jax.jit, static_argnames=("nsteps", "hb", "Nz"))
+def _advance_matter(P, E_psi, E_D, zrot, v, w, wv, Dbar, *, nsteps, hb, Nz):
+    # as _advance, with the matter rotation zrot[j] (Nz,) after each local sub-step (docs §12)
+    args = (v, w, wv, Dbar)
+
+    def step(i, Q):
+        for j, hbj in enumerate(hb):
+            Q = _stream(Q, E_psi[j], E_D[j], Nz)
+            Q = _rotate(_rk4(Q, hbj, args), zrot[j])
+        return Q
+
+    return jax.lax.fori_loop(0, nsteps, step, P)
+
+
+@partial(jax.jit, static_argnames=("nsteps", "hb", "Nz"))
+def _advance_drift_matter(P, E_psi, E_D, rots, zrot, v, w, wv, Dbar, *, nsteps, hb, Nz):
+    # a gradient's drift phases (docs §11) and the matter rotation of a lambda(z) (docs §12)
+    args = (v, w, wv, Dbar)
+
+    def step(i, Q):
+        for j, hbj in enumerate(hb):
+            Q = _stream(Q, E_psi[j] * rots[i, j][:, None], E_D[j], Nz)
+            Q = _rotate(_rk4(Q, hbj, args), zrot[j])
+        return Q
+
+    return jax.lax.fori_loop(0, nsteps, step, P)
+
+
 _stream_jit = jax.jit(_stream, static_argnames=("Nz",))
 
 
@@ -104,6 +141,8 @@ class JaxKernel:
         self.Elast = (jnp.asarray(ref.Elast_psi), jnp.asarray(ref.Elast_D))
         self.Einit = (jnp.asarray(ref.Einit_psi), jnp.asarray(ref.Einit_D))
         self._ref = ref  # the drift phases of a matter gradient (docs §11): one implementation
+        self.zrot = None if ref.lam_rot is None else jnp.stack([jnp.asarray(r) for r in ref.lam_rot])  # docs §12
+        self.cells, self.G = ref.cells, ref.G
 
     def _last(self, E: tuple, t: float, conj: bool = False) -> tuple:
         g = self._ref.pending_phase(t)
@@ -117,16 +156,26 @@ class JaxKernel:
 
     def advance(self, u: np.ndarray, nsteps: int, t: float = 0.0) -> np.ndarray:
         drift = self._ref.drift_phases(t, nsteps)
-        if drift is None:
-            out = _advance(jnp.asarray(u), self.E_psi, self.E_D, *self.args, nsteps=int(nsteps), hb=self.hb, Nz=self.Nz)
+        kw = dict(nsteps=int(nsteps), hb=self.hb, Nz=self.Nz)
+        if self.zrot is not None:
+            if drift is None:
+                out = _advance_matter(jnp.asarray(u), self.E_psi, self.E_D, self.zrot, *self.args, **kw)
+            else:
+                out = _advance_drift_matter(jnp.asarray(u), self.E_psi, self.E_D, jnp.asarray(drift), self.zrot,
+                                            *self.args, **kw)
+        elif drift is None:
+            out = _advance(jnp.asarray(u), self.E_psi, self.E_D, *self.args, **kw)
         else:
-            out = _advance_drift(jnp.asarray(u), self.E_psi, self.E_D, jnp.asarray(drift), *self.args,
-                                 nsteps=int(nsteps), hb=self.hb, Nz=self.Nz)
+            out = _advance_drift(jnp.asarray(u), self.E_psi, self.E_D, jnp.asarray(drift), *self.args, **kw)
         return np.asarray(out)
 
     def diagnose(self, u: np.ndarray, t: float = 0.0) -> dict:
         psi_K, D_K = _modes(jnp.asarray(u), *self._last(self.Elast, t), Nz=self.Nz)
-        return diagnostics_from_modes(np.asarray(psi_K), np.asarray(D_K), self.w_np, self.Nz, self.keep)
+        psi_K, D_K = np.asarray(psi_K), np.asarray(D_K)
+        d = diagnostics_from_modes(psi_K, D_K, self.w_np, self.Nz, self.keep)
+        if self.cells is not None:  # cell averages and local spectra (docs §12)
+            d["D_cell"], d["power_cell"] = cell_diagnostics(self.w_np @ psi_K, D_K, self.cells, G=self.G, t=t)
+        return d
 
     def true_state(self, u: np.ndarray, t: float = 0.0) -> np.ndarray:
         return np.asarray(_stream_jit(jnp.asarray(u), *self._last(self.Elast, t), Nz=self.Nz))

@@ -18,6 +18,9 @@ FFTs are ``ducc0.fft`` (the successor of the pocketfft library inside SciPy, by 
 bit-identical).  The state between stages is kept as complex :math:`\psi_v(z)` and real :math:`D_v(z)`
 arrays, so nothing is packed or unpacked between the transforms and the local step.
 
+A matter profile :math:`\lambda(z)` (docs §12) is the exact phase :math:`e^{i\lambda(z)b_jh}` of every z column after
+local sub-step j (see :mod:`flavomon.qke.kernel`), applied inside the compiled loop as the step writes its result.
+
 Agreement with the NumPy back-end: 1e-10 through the nonlinear phase (``tests/qke/test_qke_backends.py``).
 """
 
@@ -28,6 +31,7 @@ import numpy as np
 import ducc0
 import numba
 
+from .diagnostics import cell_diagnostics
 from .kernel import NumpyKernel, diagnostics_from_modes
 from .state import QKEConfig
 
@@ -159,6 +163,19 @@ def local_rk4(psi, D, v, w, wv, D0bar, D1bar, h, bz, rot):  # pragma: no cover -
     ``psi`` is first multiplied by ``rot`` (Nv,): the background-refraction phase
     :math:`e^{i(\bar D_0-v\bar D_1)\tau}` of the streaming sub-flow before it, which is the same for every K and
     so is applied here, in z, where it costs nothing extra."""
+    _local_rk4(psi, D, v, w, wv, D0bar, D1bar, h, bz, rot, np.empty(0, dtype=np.complex128), False)
+
+
+@numba.njit(cache=True, nogil=True)
+def local_rk4_matter(psi, D, v, w, wv, D0bar, D1bar, h, bz, rot, zrot):  # pragma: no cover - compiled
+    r""":func:`local_rk4` followed by the exact matter rotation :math:`\psi_v(z)\to e^{i\lambda(z)h}\psi_v(z)`,
+    ``zrot`` (Nz,) [docs §12]: the rotation commutes with the local precession, so it is applied as the step writes
+    its result."""
+    _local_rk4(psi, D, v, w, wv, D0bar, D1bar, h, bz, rot, zrot, True)
+
+
+@numba.njit(cache=True, nogil=True)
+def _local_rk4(psi, D, v, w, wv, D0bar, D1bar, h, bz, rot, zrot, with_z):  # pragma: no cover - compiled
     Nv, Nz = D.shape
     P = np.empty((3, Nv, bz))
     Ya = np.empty((3, Nv, bz))
@@ -188,7 +205,13 @@ def local_rk4(psi, D, v, w, wv, D0bar, D1bar, h, bz, rot):  # pragma: no cover -
         _stage(Ya, P, Yb, acc, m, nb, v, D0bar, D1bar, cn[3], ca[3])  # Yb unused: c_next = 0
         for i in range(Nv):
             for j in range(nb):
-                psi[i, z0 + j] = complex(P[0, i, j] + acc[0, i, j], P[1, i, j] + acc[1, i, j])
+                x = P[0, i, j] + acc[0, i, j]
+                y = P[1, i, j] + acc[1, i, j]
+                if with_z:
+                    e = zrot[z0 + j]
+                    psi[i, z0 + j] = complex(x * e.real - y * e.imag, x * e.imag + y * e.real)
+                else:
+                    psi[i, z0 + j] = complex(x, y)
                 D[i, z0 + j] = P[2, i, j] + acc[2, i, j]
 
 
@@ -218,6 +241,8 @@ class NumbaKernel:
         self._dh = np.empty((self.Nv, nr), dtype=complex)
         self._wE = np.ascontiguousarray(ref.w[:, None] * ref.Elast_psi / self.Nz)  # psi_0,K = sum_v w_v E_v,K psi^u_v,K / Nz
         self._ref = ref  # the drift phases of a matter gradient (docs §11): one implementation
+        self.zrot = None if ref.lam_rot is None else [np.ascontiguousarray(r) for r in ref.lam_rot]  # docs §12
+        self.cells, self.G = ref.cells, ref.G
 
     # -- A-flow (the initial and final sub-flows; the stages use advance's fused form) ---------------
     def _stream(self, psi: np.ndarray, D: np.ndarray, E_psi: np.ndarray, E_D: np.ndarray,
@@ -255,17 +280,21 @@ class NumbaKernel:
         v, w, wv, D0, D1 = self.v, self.w, self.wv, self.D0bar, self.D1bar
         dh, Nz, inv = self._dh, self.Nz, self.inv
         drift = self._ref.drift_phases(t, nsteps)
+        zrot = self.zrot
         for n in range(int(nsteps)):
             rots = self.rot if drift is None else [np.ascontiguousarray(r * g) for r, g in zip(self.rot, drift[n])]
-            for H, rot, hb in zip(self.H, rots, self.hb):
+            for j, (H, rot, hb) in enumerate(zip(self.H, rots, self.hb)):
                 # A: streaming (the K part in Fourier space, the background phase inside the local step)
                 ducc0.fft.c2c(psi, axes=(1,), forward=True, out=psi, nthreads=1)
                 ducc0.fft.r2c(D, axes=(1,), forward=True, out=dh, nthreads=1)
                 _mul_half(psi, dh, H, Nz, inv)
                 ducc0.fft.c2c(psi, axes=(1,), forward=False, out=psi, nthreads=1)
                 ducc0.fft.c2r(dh, axes=(1,), forward=False, lastsize=Nz, out=D, nthreads=1)
-                # B: local precession, one RK4 step
-                local_rk4(psi, D, v, w, wv, D0, D1, hb, BLOCK_Z, rot)
+                # B: local precession, one RK4 step (and the exact matter rotation of a lambda(z), docs §12)
+                if zrot is None:
+                    local_rk4(psi, D, v, w, wv, D0, D1, hb, BLOCK_Z, rot)
+                else:
+                    local_rk4_matter(psi, D, v, w, wv, D0, D1, hb, BLOCK_Z, rot, zrot[j])
         return self._join(psi, D)
 
     def diagnose(self, u: np.ndarray, t: float = 0.0) -> dict:
@@ -282,7 +311,13 @@ class NumbaKernel:
         wE = self._wE if g is None else np.ascontiguousarray(self._wE * g[:, None])
         psi0_K = _weighted_column_sum(wE, psi)
         power = (np.abs(psi0_K) ** 2)[self.keep]
-        return {"D_v": D_v, "power": power, "pol_v": pol_v, "D0": float(self.w_np @ D_v)}
+        out = {"D_v": D_v, "power": power, "pol_v": pol_v, "D0": float(self.w_np @ D_v)}
+        if self.cells is not None:  # cell averages and local spectra of the true state (docs §12)
+            dh = np.empty_like(self._dh)
+            ducc0.fft.r2c(D, axes=(1,), forward=True, out=dh, nthreads=1)
+            D_K = dh * (self.Elast[1] / self.Nz)
+            out["D_cell"], out["power_cell"] = cell_diagnostics(psi0_K, D_K, self.cells, G=self.G, t=t)
+        return out
 
     def true_state(self, u: np.ndarray, t: float = 0.0) -> np.ndarray:
         """Fields (3, Nv, Nz) at time ``t`` (for snapshots; with a gradient, the drifting-frame field)."""

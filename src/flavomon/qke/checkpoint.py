@@ -5,7 +5,8 @@ Layout of a checkpoint folder::
     meta.json        {"fingerprint": sha256, "config": {...}}  — the run identity
                      (:meth:`flavomon.qke.QKEConfig.identity`: physics configuration, step, D_v);
                      resume refuses a mismatch and names the differing keys
-    r0000.npz        k (output intervals done), u (internal state at t_k), diagnostics t_0..t_{k-1},
+    r0000.npz        k (output intervals done), u (internal state at t_k), diagnostics t_0..t_{k-1}
+                     (with a z-dependent background also the cell records D_cell, power_cell, docs §12),
                      done (bool), and its own seal: _run (the run fingerprint), _r (the realization
                      index) and _sha256 (checksum of every other array: name, dtype, shape, bytes)
 
@@ -52,6 +53,8 @@ _RECORD = re.compile(r"^r(\d{4,})\.npz$")
 _OWN_TMP = re.compile(r"^\.(meta\.json|r\d{4,}\.npz)\..*\.tmp$")
 _SEAL = ("_run", "_r", "_sha256")
 _FIELDS = ("k", "u", "D", "power", "pol", "D0", "done")
+_CELL_FIELDS = ("D_cell", "power_cell")
+"""Records of a run with a z-dependent background (docs §12); its identity names the cells (``n_cell``)."""
 
 
 def _checksum(arrays: Mapping[str, np.ndarray]) -> str:
@@ -100,8 +103,19 @@ class CheckpointStore:
             return None  # an identity of another shape (tests, callers): check what can be checked
         nt = n_out + 1
         n_modes = int(seeded_modes(Nz).sum())
-        return {"n_out": n_out, "R": R, "u": (3, Nv, Nz), "D": (nt, Nv), "power": (nt, n_modes),
-                "pol": (nt, Nv), "D0": (nt,)}
+        shapes = {"n_out": n_out, "R": R, "u": (3, Nv, Nz), "D": (nt, Nv), "power": (nt, n_modes),
+                  "pol": (nt, Nv), "D0": (nt,)}
+        if "n_cell" in ident:  # a z-dependent background: the cell records (docs §12)
+            try:
+                n_cell, n_K = int(ident["n_cell"]), int(ident["n_K_cell"])
+            except (KeyError, TypeError, ValueError):
+                return None
+            shapes.update(D_cell=(nt, n_cell, Nv), power_cell=(nt, n_cell, n_K))
+        return shapes
+
+    def _fields(self) -> tuple[str, ...]:
+        """The arrays every record of this run holds."""
+        return _FIELDS + (_CELL_FIELDS if "n_cell" in self.identity else ())
 
     # -- folder lifecycle -------------------------------------------------------------------
     def _check_folder(self) -> None:
@@ -304,7 +318,7 @@ class CheckpointStore:
         return {k: data[k] for k in data if k not in _SEAL}
 
     def _validate(self, p: Path, r: int, data: dict[str, np.ndarray]) -> None:
-        missing = [k for k in _FIELDS + _SEAL if k not in data]
+        missing = [k for k in self._fields() + _SEAL if k not in data]
         if missing:
             raise self._damaged(p, f"missing {', '.join(missing)}")
         try:
@@ -336,13 +350,14 @@ class CheckpointStore:
             raise self._damaged(p, f"k = {k} is outside 0..{n_out}")
         if done and k != n_out:
             raise self._damaged(p, f"marked done at k = {k} < {n_out}")
-        for name in ("u", "D", "power", "pol", "D0"):
+        diag = ("D", "power", "pol", "D0") + tuple(n for n in _CELL_FIELDS if n in shapes)
+        for name in ("u",) + diag:
             a = data[name]
             if a.shape != shapes[name] or a.dtype.kind != "f":
                 raise self._damaged(p, f"{name} has shape {a.shape} and type {a.dtype}, expected {shapes[name]} float")
         if not np.all(np.isfinite(data["u"])):
             raise self._damaged(p, "the state u is not finite")
         filled = n_out + 1 if done else k  # outputs t_0..t_{k-1} are done (t_k too when finished)
-        for name in ("D", "power", "pol", "D0"):
+        for name in diag:
             if not np.all(np.isfinite(data[name][:filled])):
                 raise self._damaged(p, f"{name} has non-finite values at outputs already done")

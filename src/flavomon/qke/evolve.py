@@ -62,6 +62,11 @@ class QKEResult:
         this call are ``extra["steps_run"]``.
     status : "completed" or "interrupted".
     distribution : the SPEC of the distribution ("" when the run was given ``D_v`` values).
+    z_cell : (n_cell,) centres of the output cells, or None (a run without a z-dependent background, docs §12).
+    K_cell : (n_Kc,) local wavenumbers 2 pi m / ell of the cells' spectra, sorted, or None.
+    D_cell : (R, nt, n_cell, Nv) cell averages of D_v(z), or None.
+    power_cell : (R, nt, n_cell, n_Kc) local power spectra of the physical psi_0 per box mode (Hann window over
+        each cell, :func:`flavomon.qke.diagnostics.cell_diagnostics`), or None.
     """
 
     config: QKEConfig
@@ -83,6 +88,10 @@ class QKEResult:
     status: str = "completed"
     extra: dict[str, Any] = field(default_factory=dict)
     distribution: str = ""
+    z_cell: np.ndarray | None = None
+    K_cell: np.ndarray | None = None
+    D_cell: np.ndarray | None = None
+    power_cell: np.ndarray | None = None
 
     def __repr__(self) -> str:
         c = self.config
@@ -92,12 +101,18 @@ class QKEResult:
                 f"{self.realization.size} realization(s), t in [0, {float(self.t[-1]):g}] ({self.t.size} outputs), "
                 f"L={c.L:g}, Nz={c.Nz}, Nv={c.Nv}, dt={self.dt:g} ({self.stepper}), "
                 f"max power={float(np.max(self.power)):.3g}, D0 drift={drift:.2g}, wall {self.wall_time:.1f} s; "
-                "arrays: t, v, w, K, realization, D, power, pol, D0)")
+                "arrays: t, v, w, K, realization, D, power, pol, D0"
+                + (", z_cell, K_cell, D_cell, power_cell)" if self.D_cell is not None else ")"))
 
     @property
     def D_mean(self) -> np.ndarray:
         """Mean of ``D`` over realizations, shape (nt, Nv)."""
         return self.D.mean(axis=0)
+
+    @property
+    def D_cell_mean(self) -> np.ndarray | None:
+        """Mean of ``D_cell`` over realizations, shape (nt, n_cell, Nv); None without cells."""
+        return None if self.D_cell is None else self.D_cell.mean(axis=0)
 
     @property
     def D_std(self) -> np.ndarray:
@@ -141,30 +156,42 @@ def _run_one(
 ) -> dict[str, Any]:
     """Run realization r of a resolved ``config``; returns arrays (and 'status').  Saves checkpoints in ``store``."""
     t_start = time.perf_counter()
-    kernel = make_kernel(config, D_v)
+    cells = config.cells  # a z-dependent background (docs §12): cell records too
+    rec_names = ("D", "power", "pol", "D0") + (("D_cell", "power_cell") if cells is not None else ())
+    # the kernels' background refraction from the box average of D_v(z); the state starts from D_v(z)
+    kernel = make_kernel(config, D_v if config.D_vz is None else config.D_box)
     nt = config.n_out + 1
     spo = config.steps_per_out
     rec = store.load(r) if (store is not None and resume) else None
     if rec is not None and bool(rec["done"]):
-        return {k: rec[k] for k in ("D", "power", "pol", "D0")} | {
+        return {k: rec[k] for k in rec_names} | {
             "steps": config.n_out * spo, "steps_run": 0, "wall": 0.0, "status": "completed"}
     n_modes = int(seeded_modes(config.Nz).sum())
+    Dct = Pct = None
     if rec is not None:
         k0 = int(rec["k"])
         u = np.array(rec["u"])
         Dt, Pt, polt, D0t = (np.array(rec[x]) for x in ("D", "power", "pol", "D0"))
+        if cells is not None:
+            Dct, Pct = np.array(rec["D_cell"]), np.array(rec["power_cell"])
     else:
         k0 = 0
-        P = seed_state(D_v, config, r, psi0_K=psi0_K)
+        P = seed_state(D_v if config.D_vz is None else config.D_vz, config, r, psi0_K=psi0_K)
         u = kernel.initial_u(P, 0.0)
         Dt = np.full((nt, config.Nv), np.nan)
         Pt = np.full((nt, n_modes), np.nan)
         polt = np.full((nt, config.Nv), np.nan)
         D0t = np.full(nt, np.nan)
+        if cells is not None:
+            Dct = np.full((nt, cells.n_cell, config.Nv), np.nan)
+            Pct = np.full((nt, cells.n_cell, cells.K_cell.size), np.nan)
 
     def save(k: int, u_k: np.ndarray, done: bool) -> None:
         if store is not None:
-            store.save(r, {"k": k, "u": u_k, "D": Dt, "power": Pt, "pol": polt, "D0": D0t, "done": done})
+            record = {"k": k, "u": u_k, "D": Dt, "power": Pt, "pol": polt, "D0": D0t, "done": done}
+            if cells is not None:
+                record.update(D_cell=Dct, power_cell=Pct)
+            store.save(r, record)
 
     snaps: dict[int, np.ndarray] = {}
     last_ckpt = time.perf_counter()
@@ -177,6 +204,8 @@ def _run_one(
             k, u = state
             d = kernel.diagnose(u, k * config.dt_out)
             Dt[k], Pt[k], polt[k], D0t[k] = d["D_v"], d["power"], d["pol_v"], d["D0"]
+            if cells is not None:
+                Dct[k], Pct[k] = d["D_cell"], d["power_cell"]
             if k in snapshot_k:
                 snaps[k] = kernel.true_state(u, k * config.dt_out)
             if k == config.n_out:
@@ -200,6 +229,8 @@ def _run_one(
         save(k, u, True)
     out = {"D": Dt, "power": Pt, "pol": polt, "D0": D0t, "steps": k * spo, "steps_run": (k - k0) * spo,
            "wall": time.perf_counter() - t_start, "status": status}
+    if cells is not None:
+        out.update(D_cell=Dct, power_cell=Pct)
     if snaps:
         ks = sorted(snaps)
         fields = np.stack([snaps[j] for j in ks])
@@ -226,6 +257,12 @@ def _assemble(config, results, reals, wall, status, dist) -> QKEResult:
     vg = config.vgrid()
     K, order = _sorted_modes(config)
     comp = get_stepper(config.stepper)
+    cells = config.cells
+    cell_kw: dict[str, Any] = {}
+    if cells is not None:  # docs §12
+        cell_kw = {"z_cell": np.array(cells.z_cell), "K_cell": np.array(cells.K_cell),
+                   "D_cell": np.stack([res["D_cell"] for res in results]),
+                   "power_cell": np.stack([res["power_cell"] for res in results])}
     return QKEResult(
         config=config,
         t=config.t,
@@ -244,8 +281,9 @@ def _assemble(config, results, reals, wall, status, dist) -> QKEResult:
         wall_time=wall,
         dt_max=config.dt_max,
         status=status,
-        extra={"D0bar_initial": float(vg.w @ config.D_v), "steps_run": int(sum(int(res["steps_run"]) for res in results))},
+        extra={"D0bar_initial": float(vg.w @ config.D_box), "steps_run": int(sum(int(res["steps_run"]) for res in results))},
         distribution=getattr(dist, "spec", ""),
+        **cell_kw,
     )
 
 

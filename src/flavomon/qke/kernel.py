@@ -22,7 +22,17 @@ would make the scheme first order).  D's Nyquist content is second order in psi.
 its phase is the homogeneous one times :math:`e^{-ivG(t_2^2-t_1^2)/2}`, the same for every K: a phase per v
 (:meth:`NumpyKernel.drift_phases`), applied in z after the transform.  The flows stay exact and commute
 with each other, so the composition keeps its order; G = 0 skips it (bit for bit the homogeneous box).
-The kernels' methods take the time ``t`` of the state for this; it is ignored for G = 0.  No dealiasing: the quadratic products are formed
+The kernels' methods take the time ``t`` of the state for this; it is ignored for G = 0.
+
+Matter profile (docs §12): with ``config.matter`` the QKE gains :math:`i\lambda(z)\psi_v`, a rotation of every
+:math:`\mathbf P_v(z)` about the flavour axis by the same angle :math:`\lambda(z)\,\tau` at each z.  Every term of the
+local precession is invariant under a common phase of :math:`\psi` (the :math:`\psi` equation is linear in
+:math:`\psi`, the D equation depends on :math:`\psi_u^*\psi_v` only), so this rotation commutes with the local flow
+(and with its RK4 step), and the local part of the splitting, precession plus rotation, is solved by the RK4 step
+followed by the exact phase :math:`e^{i\lambda(z)b_jh}` (:attr:`NumpyKernel.lam_rot`): the composition keeps its
+order.  With a gradient it multiplies the drifting-frame field :math:`\varphi` the same way
+(:math:`\lambda_{\rm total}=Gz+\lambda(z)`).  Without ``matter`` nothing is applied (bit for bit the old box).
+A run with a background also reports cell averages (:func:`flavomon.qke.diagnostics.cell_diagnostics`).  No dealiasing: the quadratic products are formed
 pointwise on the grid (collocation), which keeps the pointwise identities behind the conservation of
 :math:`\mathbf P_0` exact; aliasing is a resolution error, checked by the Nz = 700 vs 1400 comparison.
 """
@@ -32,13 +42,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft as sfft
 
+from .diagnostics import cell_diagnostics
 from .rhs import LocalRK4
 from .state import QKEConfig, seeded_modes
 from .steppers import get_stepper
 
 __all__ = ["NumpyKernel", "Diagnostics"]
 
-Diagnostics = dict  # keys: D_v (Nv,), power (n_modes,), pol_v (Nv,), D0 (float)
+Diagnostics = dict  # keys: D_v (Nv,), power (n_modes,), pol_v (Nv,), D0 (float); with cells D_cell, power_cell
 
 
 class NumpyKernel:
@@ -86,9 +97,14 @@ class NumpyKernel:
         self._stage_tau = (ends - starts) * h  # = c_j h
         self._stage_mid = 0.5 * (starts + ends) * h
         self._a_last_h = float(a[-1]) * h
+        # matter profile lambda(z) (docs §12): the exact rotation e^{i lambda(z) b_j h} after local sub-step j
+        matter = config.matter_profile
+        self.lam_z = None if matter is None else np.asarray(matter.lam(box.z), dtype=float)
+        self.lam_rot = None if self.lam_z is None else [np.exp(1j * self.lam_z * (float(b) * h)) for b in self.stage_b]
+        self.cells = config.cells  # the cell layout of a resolved run with a background, else None
 
     def drift_phases(self, t0: float, nsteps: int) -> np.ndarray | None:
-        r"""Per-v drift phases :math:`e^{-ivG	au_j(t_n+m_j)}` of every stage of ``nsteps`` steps from ``t0``
+        r"""Per-v drift phases :math:`e^{-ivG\tau_j(t_n+m_j)}` of every stage of ``nsteps`` steps from ``t0``
         (shape (nsteps, stages, Nv)); None for G = 0.  :math:`\tau_j=c_jh`, :math:`m_j` the stage's mid-time
         offset, so the exponent is :math:`-ivG(t_2^2-t_1^2)/2` of its sub-flow [docs §11]."""
         if self.G == 0.0:
@@ -139,11 +155,23 @@ class NumpyKernel:
         """``nsteps`` composition steps on a copy of ``u`` (the state at time ``t``)."""
         P = np.array(u, copy=True)
         rots = self.drift_phases(t, nsteps)
+        lam = self.lam_rot
         for n in range(nsteps):
             for j, (E_psi, E_D, b) in enumerate(zip(self.E_psi, self.E_D, self.stage_b)):
                 self._stream(P, E_psi, E_D, None if rots is None else rots[n, j])
                 self.local.step(P, b * self.h)
+                if lam is not None:
+                    self._rotate(P, lam[j])
         return P
+
+    def _rotate(self, P: np.ndarray, phase: np.ndarray) -> None:
+        """psi_v(z) *= phase(z) in place (the matter rotation, the same for every v; D untouched)."""
+        c = self._cbuf
+        c.real = P[0]
+        c.imag = P[1]
+        c *= phase[None, :]
+        P[0] = c.real
+        P[1] = c.imag
 
     def diagnose(self, u: np.ndarray, t: float = 0.0) -> Diagnostics:
         """Box diagnostics of the true state ``A(a_{s+1} h) u`` at time ``t``, computed in Fourier space."""
@@ -153,7 +181,10 @@ class NumpyKernel:
         if g is not None:
             psi_K *= g[:, None]
         D_K = sfft.rfft(u[2], axis=1, workers=1) / Nz * self.Elast_D
-        return diagnostics_from_modes(psi_K, D_K, self.w, Nz, self.keep)
+        d = diagnostics_from_modes(psi_K, D_K, self.w, Nz, self.keep)
+        if self.cells is not None:
+            d["D_cell"], d["power_cell"] = cell_diagnostics(self.w @ psi_K, D_K, self.cells, G=self.G, t=t)
+        return d
 
     def true_state(self, u: np.ndarray, t: float = 0.0) -> np.ndarray:
         """Fields (3, Nv, Nz) at time ``t`` (for snapshots; with a gradient, the drifting-frame field)."""

@@ -22,6 +22,15 @@ the harmonics it drives.  Modes beyond it would silently never arrive.
 With no unstable band (nothing grows) :math:`K_{\rm band}` is the edge of the band search
 (:func:`flavomon.linear.bands.default_K_range`), the scale at which bands would be.
 
+With a z-dependent background (docs §12: a matter profile :math:`\lambda(z)`, a modulated distribution) a mode at
+fixed z acquires the local wavenumber :math:`(G+\lambda'(z))\,t` on top of its label, so the labels inside a band
+of a *local* distribution at some time sweep :math:`[K_{lo}-\max(0,d_{\max}),\,K_{hi}-\min(0,d_{\min})]` with the
+local drifts :math:`d=(G+\lambda'(z))\,t_{\rm end}` between :math:`d_{\min}=(G+\min\lambda')t_{\rm end}` and
+:math:`d_{\max}=(G+\max\lambda')t_{\rm end}`; the bands are those of the base distribution and of
+:data:`flavomon.background.MODULATION_SAMPLES` distributions sampled over the modulated parameter's range.  For a
+periodic :math:`\lambda` (:math:`\lambda'` of both signs) this is at most
+:math:`\max|K_{\rm band}|+(|G|+\max|\lambda'|)\,t_{\rm end}`, and exactly that for G = 0.
+
 Only the resolution is automatic: the seed of box mode n does not depend on Nz
 (:func:`flavomon.qke.state.seed_state`), so "same seed, other Nz" is the same realization.
 """
@@ -35,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NZ_MARGIN", "NZ_MIN", "NzRule", "K_reach", "band_K_max", "fft_size", "nz_rule"]
+__all__ = ["NZ_MARGIN", "NZ_MIN", "NzRule", "K_reach", "K_reach_range", "band_K_max", "fft_size", "nz_rule"]
 
 NZ_MARGIN = 5.5
 """Margin m of the rule K_Nyquist >= m K_band (see the module notes and the convergence study)."""
@@ -46,7 +55,7 @@ NZ_MIN = 16
 
 @dataclass(frozen=True)
 class NzRule:
-    """The resolution rule applied to one distribution and box.
+    r"""The resolution rule applied to one distribution and box.
 
     Attributes
     ----------
@@ -58,6 +67,17 @@ class NzRule:
         The smallest even 7-smooth Nz that satisfies the rule (at least :data:`NZ_MIN`).
     unstable : bool
         Whether linear theory found an unstable band.
+    drift : float
+        :math:`G\,t_{\rm end}`.
+    K_reach : float
+        The largest :math:`|K_n|` of a mode inside a band at some time (the rule is applied to it).
+    drift_range : (float, float) or None
+        With a z-dependent background: the local drifts :math:`(G+\lambda'(z))\,t_{\rm end}`, min and max (docs §12);
+        None for a homogeneous box.
+    n_local : int
+        Local distributions (sampled over a modulated parameter) whose bands are included besides the base one.
+    K_fastest : float
+        K of the fastest-growing mode over the base and the local distributions (NaN: nothing grows).
     """
 
     K_band: float
@@ -66,6 +86,9 @@ class NzRule:
     unstable: bool
     drift: float = 0.0
     K_reach: float = float("nan")
+    drift_range: tuple[float, float] | None = None
+    n_local: int = 0
+    K_fastest: float = float("nan")
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.K_reach):
@@ -74,6 +97,12 @@ class NzRule:
     def describe(self) -> str:
         """One line for files and messages."""
         what = "the largest unstable |K|" if self.unstable else "the band-search edge: no unstable band"
+        if self.drift_range is not None:
+            lo, hi = self.drift_range
+            local = f" of the base and {self.n_local} sampled local distributions" if self.n_local else ""
+            return (f"pi Nz / L >= m K_reach with m = {self.margin:g}, K_reach = {self.K_reach:.6g} (the largest |K_n| "
+                    f"inside a band{local} at some time, local drifts (G + lambda'(z)) t_end in [{lo:.6g}, {hi:.6g}]; "
+                    f"K_band = {self.K_band:.6g}, {what}); Nz the next even 7-smooth integer")
         if self.drift == 0.0:
             return (f"pi Nz / L >= m K_band with m = {self.margin:g}, K_band = {self.K_band:.6g} ({what}); "
                     f"Nz the next even 7-smooth integer")
@@ -109,23 +138,30 @@ def fft_size(n: float) -> int:
         n += 2
 
 
-_CACHE: dict[tuple, tuple[tuple[tuple[float, float], ...], float]] = {}
+_CACHE: dict[tuple, tuple[tuple[tuple[float, float], ...], float, float]] = {}
 
 
-def _bands(dist: Any, v: np.ndarray, D_v: np.ndarray) -> tuple[tuple[tuple[float, float], ...], float]:
-    """((K_lo, K_hi) of every unstable band, the band-search edge), cached by D_v."""
+def _bands_fastest(dist: Any, v: np.ndarray, D_v: np.ndarray) -> tuple[tuple[tuple[float, float], ...], float, float]:
+    """((K_lo, K_hi) of every unstable band, the band-search edge, K of the fastest mode), cached by D_v."""
     from ..distributions import Distribution, from_table
     from ..linear.bands import default_K_range, unstable_bands
 
     key = (hashlib.sha256(np.ascontiguousarray(D_v, dtype="<f8").tobytes()).hexdigest(), len(v))
     if key not in _CACHE:
         d = dist if isinstance(dist, Distribution) else from_table(v, D_v)
-        bands = tuple((float(b.K_lo), float(b.K_hi)) for b in unstable_bands(d))
+        found = unstable_bands(d)
+        bands = tuple((float(b.K_lo), float(b.K_hi)) for b in found)
         edge = float(max(abs(x) for x in default_K_range(d))) if not bands else 0.0
+        K_fast = float(max(found, key=lambda b: b.gamma_max).K_at_max) if found else float("nan")
         if len(_CACHE) > 256:
             _CACHE.clear()
-        _CACHE[key] = (bands, edge)
+        _CACHE[key] = (bands, edge, K_fast)
     return _CACHE[key]
+
+
+def _bands(dist: Any, v: np.ndarray, D_v: np.ndarray) -> tuple[tuple[tuple[float, float], ...], float]:
+    """((K_lo, K_hi) of every unstable band, the band-search edge), cached by D_v."""
+    return _bands_fastest(dist, v, D_v)[:2]
 
 
 def K_reach(bands: Any, drift: float) -> float:
@@ -135,8 +171,17 @@ def K_reach(bands: Any, drift: float) -> float:
     return max((max(abs(lo - max(0.0, drift)), abs(hi - min(0.0, drift))) for lo, hi in bands), default=0.0)
 
 
+def K_reach_range(bands: Any, drift_min: float, drift_max: float) -> float:
+    r"""Largest :math:`|K_n|` of a box mode inside a band at some time and place when the local drift
+    :math:`(G+\lambda'(z))\,t_{\rm end}` takes every value in ``[drift_min, drift_max]`` [docs §12]: the labels of band
+    :math:`[K_{lo},K_{hi}]` sweep :math:`[K_{lo}-\max(0,d_{\max}),\,K_{hi}-\min(0,d_{\min})]`
+    (:func:`K_reach` for ``drift_min == drift_max``)."""
+    lo_d, hi_d = min(drift_min, drift_max), max(drift_min, drift_max)
+    return max((max(abs(lo - max(0.0, hi_d)), abs(hi - min(0.0, lo_d))) for lo, hi in bands), default=0.0)
+
+
 def nz_rule(dist: Any, v: np.ndarray, D_v: np.ndarray, L: float, margin: float = NZ_MARGIN, *,
-            drift: float = 0.0) -> NzRule:
+            drift: float = 0.0, drift_range: tuple[float, float] | None = None, local: Any = ()) -> NzRule:
     r"""The resolution rule for ``dist`` in a box of length ``L``  [docs §4, §11].
 
     Parameters
@@ -152,7 +197,14 @@ def nz_rule(dist: Any, v: np.ndarray, D_v: np.ndarray, L: float, margin: float =
         The margin m (default :data:`NZ_MARGIN`).
     drift : float
         :math:`G\,t_{\rm end}`, how far every mode drifts in K during the run (0: homogeneous box).
+    drift_range : (float, float), optional
+        A z-dependent background (docs §12): the least and largest local drift :math:`(G+\lambda'(z))\,t_{\rm end}`.
+        Given (even with ``local`` empty) the rule is the background one (module notes); None: the rule above.
+    local : sequence of (Distribution, ndarray)
+        Local distributions of a modulated background and their values on ``v``; their bands count too.
     """
+    if drift_range is not None:
+        return _background_rule(dist, v, D_v, L, margin, drift, drift_range, local)
     bands, edge = _bands(dist, np.asarray(v, dtype=float), np.asarray(D_v, dtype=float))
     unstable = bool(bands)
     Kb = band_K_max(bands) if unstable else edge
@@ -160,3 +212,24 @@ def nz_rule(dist: Any, v: np.ndarray, D_v: np.ndarray, L: float, margin: float =
     n = fft_size(max(NZ_MIN, margin * Kr * L / math.pi))
     return NzRule(K_band=Kb, margin=float(margin), Nz_required=n, unstable=unstable, drift=float(drift), K_reach=Kr)
 
+
+
+def _background_rule(dist, v, D_v, L, margin, drift, drift_range, local) -> NzRule:
+    """:func:`nz_rule` with a z-dependent background [docs §12] (module notes)."""
+    v = np.asarray(v, dtype=float)
+    found = [_bands_fastest(dist, v, np.asarray(D_v, dtype=float))]
+    found += [_bands_fastest(d, v, np.asarray(Dl, dtype=float)) for d, Dl in local]
+    bands = [b for f in found for b in f[0]]
+    fast = [(abs(f[2]), f[2]) for f in found if np.isfinite(f[2])]
+    K_fast = max(fast)[1] if fast else float("nan")
+    d_lo, d_hi = (float(x) for x in drift_range)
+    unstable = bool(bands)
+    if unstable:
+        Kb = band_K_max(bands)
+        Kr = K_reach_range(bands, d_lo, d_hi)
+    else:
+        Kb = max(f[1] for f in found)
+        Kr = Kb + max(abs(d_lo), abs(d_hi))
+    n = fft_size(max(NZ_MIN, margin * Kr * L / math.pi))
+    return NzRule(K_band=Kb, margin=float(margin), Nz_required=n, unstable=unstable, drift=float(drift), K_reach=Kr,
+                  drift_range=(d_lo, d_hi), n_local=len(local), K_fastest=float(K_fast))

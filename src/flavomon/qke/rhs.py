@@ -36,7 +36,7 @@ def local_rhs(P: np.ndarray, v: np.ndarray, w: np.ndarray, Hbar_v: np.ndarray) -
 
 
 class LocalRK4:
-    """One classical RK4 step of the local precession, with preallocated buffers.
+    r"""One classical RK4 step of the local precession, with preallocated buffers.
 
     ``Hbar_v`` must be linear in v, :math:`\bar D_0-v\bar D_1` (given as ``(D0bar, D1bar)``), so the
     background is removed from the moments (cheap) rather than from every cell.
@@ -73,7 +73,7 @@ class LocalRK4:
         return out
 
     def step(self, P: np.ndarray, h: float) -> None:
-        """Advance ``P`` in place by ``h`` (classical RK4, written as
+        r"""Advance ``P`` in place by ``h`` (classical RK4, written as
         :math:`P+\tfrac13[g_1+2g_2+g_3+g_4]` with :math:`g_1=\tfrac h2f_1, g_2=\tfrac h2f_2, g_3=hf_3, g_4=\tfrac h2f_4`)."""
         g, acc, tmp = self.g, self.acc, self.tmp
         self.rhs(P, acc, 0.5 * h)  # g1

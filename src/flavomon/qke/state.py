@@ -6,7 +6,8 @@ Axis order (fixed once, reused as xarray dims):
   polarisation vector :math:`\mathbf P_v(z)` of [F2 eq. 2] (docs §1);
 * results: ``(realization, t, v)`` for box averages, ``(realization, t, K)`` for spectra.
 
-Initial condition (docs §4): :math:`D_v(z,0)=D(v)` uniform in z;
+Initial condition (docs §4): :math:`D_v(z,0)=D(v)` uniform in z (with ``modulate``, docs §12:
+:math:`D_v(z,0)=D(v;\mathrm{PARAM}(z))`, :func:`flavomon.background.D_of_z`);
 :math:`\psi_0(z,0)=\sum_K\psi_{0,K}e^{iKz}` with flat power :math:`|\psi_{0,K}|^2` = ``seed_power``
 and random phases; :math:`\psi_v(z,0)=p_v\,\psi_0(z,0)` with :math:`p_v=1/2` (``psi_profile=None``,
 so that :math:`\int dv\,\psi_v=\psi_0`) or a given profile.
@@ -37,9 +38,12 @@ from typing import Any
 import numpy as np
 
 from .._validate import as_int as _int, as_number as _num, as_nv, gib as _gib, machine_memory as _memory
+from ..background import (D_of_z, Matter, Modulation, check_cell, check_wkb, default_cell, modulation_samples,
+                          parse_matter, parse_modulate)
 from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError, PhysicsWarning
 from ..grids import PeriodicBox, VelocityGrid, rate_scale
+from .diagnostics import CellLayout, cell_layout
 from .resolution import NzRule, nz_rule
 from .steppers import RK4_IMAG_STABILITY, STEPPERS, get_stepper
 
@@ -131,6 +135,18 @@ class QKEConfig:
         A uniform matter gradient :math:`G=d\lambda/dz` in units of :math:`\mu^2` (docs §11): the box is the
         drifting-wavenumber box, box mode n has the physical wavenumber :math:`K_n(t)=K_n+Gt`.  0 (default)
         is the homogeneous box, bit for bit.
+    matter : str or None
+        A periodic matter profile :math:`\lambda(z)` (docs §12, :func:`flavomon.background.parse_matter`):
+        ``sin:amplitude=A,wavelength=Lb`` or a ``z,lambda`` CSV table; its period must divide L.  It adds
+        :math:`i\lambda(z)\psi_v` to the QKE, applied exactly after every local sub-step (it commutes with the local
+        precession); it combines with ``gradient`` (:math:`\lambda=Gz+\lambda(z)`).
+    modulate : str or None
+        ``PARAM=AMP,wavelength=Lb``: the initial :math:`D_v(z)=D(v;\mathrm{PARAM}+\mathrm{AMP}\sin(2\pi z/L_b))` of a
+        family distribution (docs §12, :func:`flavomon.background.D_of_z`); Lb must divide L.
+    cell : float or None
+        Width of the cells of the z-resolved output (``D_cell``, ``power_cell``); must divide L.  None takes
+        :func:`flavomon.background.default_cell`.  Any of ``matter``, ``modulate``, ``cell`` switches the cell
+        output on; with all three None the run is the homogeneous one, bit for bit.
     """
 
     L: float = 100.0
@@ -147,11 +163,28 @@ class QKEConfig:
     stepper: str = "bm4"
     seed_K0: bool = True
     gradient: float = 0.0
+    matter: str | None = None
+    modulate: str | None = None
+    cell: float | None = None
 
     def __post_init__(self) -> None:
         s = object.__setattr__
         s(self, "gradient", _num("gradient", self.gradient))
         s(self, "L", _num("L", self.L, positive=True))
+        # a z-dependent background (docs §12): parsed once, kept canonical (identities compare the text)
+        matter = parse_matter(self.matter)
+        modulation = parse_modulate(self.modulate)
+        if matter is not None:
+            matter.check_box(self.L)
+        if modulation is not None:
+            modulation.check_box(self.L)
+        s(self, "matter", None if matter is None else matter.spec)
+        s(self, "modulate", None if modulation is None else modulation.spec)
+        if self.cell is not None:
+            s(self, "cell", _num("cell", self.cell, positive=True))
+            check_cell(self.cell, self.L)
+        s(self, "_matter", matter)
+        s(self, "_modulation", modulation)
         if isinstance(self.Nz, str) and self.Nz.strip().lower() == "auto":
             s(self, "Nz", "auto")
         else:
@@ -202,11 +235,12 @@ class QKEConfig:
 
         ``dt = DT_AUTO[stepper] * min(1, A_REF / A)`` with the rate scale
         :math:`A=\\sum_vw_v|D_v|` (:func:`flavomon.grids.rate_scale`); an explicit dt is kept.
-        Only the rule: :meth:`resolve` also checks the step against the stability limit.
+        Only the rule: :meth:`resolve` also checks the step against the stability limit.  ``D_v`` may be a
+        z-dependent ``(Nv, Nz)`` array (docs §12): then :math:`\\max_z|D_v(z)|` sets the rate scale.
         """
         if self.dt is not None:
             return self
-        A = rate_scale(D_v, self.vgrid().w)
+        A = rate_scale(_D_amplitude(D_v), self.vgrid().w)
         target = DT_AUTO[self.stepper] * min(1.0, A_REF / A if A > 0 else 1.0)
         return replace(self, dt=min(target, self.dt_out))
 
@@ -244,18 +278,15 @@ class QKEConfig:
             base = replace(self, dt=res[2], Nz=res[4])
         if not np.all(np.isfinite(D_v)):
             raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
+        if base.has_background:
+            return base._resolve_background(dist, D_v)
         rule = nz_rule(dist if isinstance(dist, Distribution) else None, base.vgrid().v, D_v, base.L,
                        drift=base.gradient * base.t_end)
         base_nz = replace(base, Nz=rule.Nz_required) if base.Nz == "auto" else base
         cfg = base_nz.with_auto_dt(D_v)
         check_feasible(cfg, D_v)  # steps and memory, before anything is computed or written
         dt_max = stability_limit(D_v, cfg)
-        if cfg.dt_used > dt_max:
-            what = "automatic dt" if base.dt is None else "dt"
-            raise FlavomonInputError(
-                f"{what}={cfg.dt_used:g} exceeds the stability limit dt_max={dt_max:.4g} of the {cfg.stepper} "
-                f"local RK4 sub-step (b_max*dt*Lambda <= 2*sqrt(2)); pass a smaller dt"
-            )
+        _check_step(cfg, dt_max, automatic=base.dt is None)
         if base.Nz != "auto" and base.Nz < rule.Nz_required:  # said only of a run that will go ahead
             warnings.warn(
                 f"Nz={base.Nz} is below the resolution rule for this distribution, Nz >= {rule.Nz_required} "
@@ -268,6 +299,95 @@ class QKEConfig:
         D_v.setflags(write=False)
         object.__setattr__(cfg, "_resolution", (D_v, float(dt_max), base.dt, rule, base.Nz))
         return cfg
+
+    def _resolve_background(self, dist: Any, D_v: np.ndarray) -> "QKEConfig":
+        """:meth:`resolve` of a box with a z-dependent background (docs §12); ``self`` is the unresolved base."""
+        base = self
+        matter, modulation = base.matter_profile, base.modulation
+        vg = base.vgrid()
+        dist_obj = None
+        local: list = []
+        if modulation is not None:
+            dist_obj = None if isinstance(dist, np.ndarray) else from_spec(dist)
+            if dist_obj is None:
+                raise FlavomonInputError(
+                    f"modulate={base.modulate!r} needs a family distribution SPEC (benchmark:..., shallow:..., "
+                    f"isotropic:...), not D_v values on the nodes")
+            local = [(d, d.on_grid(vg.v)) for d in modulation_samples(dist_obj, modulation)]
+            for d, Dl in local:
+                if not np.all(np.isfinite(Dl)):
+                    raise FlavomonInputError(f"modulate={base.modulate!r}: D(v) of {d.name} is not finite (NaN or inf)")
+        lo, hi = matter.slope_range if matter is not None else (0.0, 0.0)
+        G, T = base.gradient, base.t_end
+        # the base distribution as the homogeneous rule takes it (a Distribution given, else the table of D_v)
+        rule = nz_rule(dist if isinstance(dist, Distribution) else None, vg.v, D_v, base.L, drift=G * T,
+                       drift_range=((G + lo) * T, (G + hi) * T), local=local)
+        base_nz = replace(base, Nz=rule.Nz_required) if base.Nz == "auto" else base
+        box = base_nz.box()
+        D_vz = None
+        if modulation is not None:  # D_v(z, 0) on the grid, (Nv, Nz); NaN/inf named by its z
+            D_vz = np.ascontiguousarray(D_of_z(dist_obj, modulation, vg.v, box.z).T)
+            D_vz.setflags(write=False)
+        D_init = D_v if D_vz is None else D_vz
+        cfg = base_nz.with_auto_dt(D_init)
+        if cfg is base or cfg is self:
+            cfg = replace(cfg)
+        ell = base.cell if base.cell is not None else default_cell(base.L, matter, modulation)
+        check_cell(ell, base.L)
+        cells = cell_layout(base.L, int(cfg.Nz), ell, rule.K_reach)
+        D_box = D_v if D_vz is None else np.ascontiguousarray(D_vz.mean(axis=1))
+        if D_vz is not None:
+            D_box.setflags(write=False)
+        object.__setattr__(cfg, "_background", _Background(D_vz=D_vz, D_box=D_box, cells=cells, rule=rule))
+        check_feasible(cfg, D_init)  # steps and memory (cell records included), before anything is computed
+        dt_max = stability_limit(D_init, cfg)
+        _check_step(cfg, dt_max, automatic=base.dt is None)
+        if base.Nz != "auto" and base.Nz < rule.Nz_required:
+            warnings.warn(
+                f"Nz={base.Nz} is below the resolution rule for this distribution, Nz >= {rule.Nz_required} "
+                f"({rule.describe()}); nonlinear harmonics alias back onto the bands: use Nz='auto' "
+                f"(--Nz auto) unless the under-resolution is deliberate",
+                PhysicsWarning, stacklevel=3)
+        check_wkb(matter, modulation, rule.K_fastest, stacklevel=4)
+        D_v = np.array(D_v, dtype=float)
+        D_v.setflags(write=False)
+        object.__setattr__(cfg, "_resolution", (D_v, float(dt_max), base.dt, rule, base.Nz))
+        return cfg
+
+    # -- the z-dependent background (docs §12) ----------------------------------------------------
+    @property
+    def has_background(self) -> bool:
+        """True when ``matter``, ``modulate`` or ``cell`` is given (the box with z-resolved cell output)."""
+        return self.matter is not None or self.modulate is not None or self.cell is not None
+
+    @property
+    def matter_profile(self) -> Matter | None:
+        """The parsed ``matter`` profile (:class:`flavomon.background.Matter`) or None."""
+        return getattr(self, "_matter", None)
+
+    @property
+    def modulation(self) -> Modulation | None:
+        """The parsed ``modulate`` (:class:`flavomon.background.Modulation`) or None."""
+        return getattr(self, "_modulation", None)
+
+    @property
+    def cells(self) -> CellLayout | None:
+        """The cells of the z-resolved output of a resolved run with a background; None otherwise."""
+        bg = getattr(self, "_background", None)
+        return None if bg is None else bg.cells
+
+    @property
+    def D_vz(self) -> np.ndarray | None:
+        """The initial :math:`D_v(z)`, shape (Nv, Nz), of a resolved run with ``modulate``; None otherwise."""
+        bg = getattr(self, "_background", None)
+        return None if bg is None else bg.D_vz
+
+    @property
+    def D_box(self) -> np.ndarray:
+        r"""The box average of the initial :math:`D_v(z)` (:attr:`D_v` without ``modulate``): the kernels'
+        background refraction :math:`\bar D_0-v\bar D_1` is taken from it."""
+        bg = getattr(self, "_background", None)
+        return self.D_v if bg is None or bg.D_vz is None else bg.D_box
 
     @property
     def is_resolved(self) -> bool:
@@ -306,8 +426,17 @@ class QKEConfig:
         rec = {"Nz": int(self.Nz), "Nz_choice": "auto" if self.Nz_auto else "explicit",
                "Nz_required": int(rule.Nz_required), "Nz_margin": rule.margin, "K_band": rule.K_band,
                "K_nyquist": math.pi * int(self.Nz) / self.L, "Nz_rule": rule.describe()}
-        if rule.drift != 0.0:
+        if rule.drift != 0.0 or rule.drift_range is not None:
             rec["K_reach"] = rule.K_reach
+        if rule.drift_range is not None:  # a z-dependent background (docs §12)
+            rec["drift_local_min"], rec["drift_local_max"] = (float(x) for x in rule.drift_range)
+            rec["n_local_distributions"] = int(rule.n_local)
+            rec["K_fastest"] = float(rule.K_fastest)
+            m = self.matter_profile
+            if m is not None:
+                rec["lambda_slope_min"], rec["lambda_slope_max"] = (float(x) for x in m.slope_range)
+            if self.cells is not None:
+                rec.update(self.cells.record())
         return rec
 
     def identity(self) -> dict[str, Any]:
@@ -322,6 +451,14 @@ class QKEConfig:
         d["dt_used"] = self.dt_used
         d["D_v"] = [float(x) for x in D_v]
         d["D_v_sha256"] = hashlib.sha256(np.ascontiguousarray(D_v, dtype="<f8").tobytes()).hexdigest()
+        if self.has_background:  # docs §12: what the background text does not pin down, and the cells' shapes
+            m = self.matter_profile
+            if m is not None:
+                d["matter_sha256"] = m.sha256  # a table's numbers, not only its path
+            if self.D_vz is not None:
+                d["D_vz_sha256"] = hashlib.sha256(np.ascontiguousarray(self.D_vz, dtype="<f8").tobytes()).hexdigest()
+            if self.cells is not None:
+                d.update(self.cells.record())
         return d
 
     @property
@@ -345,6 +482,9 @@ class QKEConfig:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["psi_profile"] = None if self.psi_profile is None else list(self.psi_profile)
+        for key in ("matter", "modulate", "cell"):  # no background: the layout of runs made before backgrounds
+            if d[key] is None:
+                d.pop(key)
         return d
 
     def physics_dict(self) -> dict[str, Any]:
@@ -354,6 +494,16 @@ class QKEConfig:
         if d["gradient"] == 0.0:
             d.pop("gradient")  # the homogeneous box: the identity (and fingerprint) of runs made before gradients existed
         return d
+
+
+def _check_step(cfg: "QKEConfig", dt_max: float, *, automatic: bool) -> None:
+    """One-line error when the step of ``cfg`` exceeds the stability limit ``dt_max`` (:func:`stability_limit`)."""
+    if cfg.dt_used > dt_max:
+        what = "automatic dt" if automatic else "dt"
+        raise FlavomonInputError(
+            f"{what}={cfg.dt_used:g} exceeds the stability limit dt_max={dt_max:.4g} of the {cfg.stepper} "
+            f"local RK4 sub-step (b_max*dt*Lambda <= 2*sqrt(2)); pass a smaller dt"
+        )
 
 
 MAX_STEPS = 10**8
@@ -368,10 +518,17 @@ def memory_estimate(config: QKEConfig) -> int:
     """Bytes a run of ``config`` needs at least: one worker's kernel plus the records of every realization.
 
     Records: ``D``, ``pol`` (Nv), ``power`` (Nz) and ``D0`` per output time and realization, twice
-    (the per-realization arrays and the stacked result).
+    (the per-realization arrays and the stacked result); with a background also ``D_cell`` and ``power_cell``
+    (docs §12).
     """
     kernel = KERNEL_BYTES_PER_CELL * config.Nv * config.Nz
-    records = 2 * 8 * config.realizations * (config.n_out + 1) * (2 * config.Nv + config.Nz + 1)
+    per_out = 2 * config.Nv + config.Nz + 1
+    cells = config.cells
+    if cells is not None:  # D_cell (n_cell, Nv) and power_cell (n_cell, n_K) per output, docs §12
+        per_out += cells.n_cell * (config.Nv + cells.K_cell.size)
+        kernel += 2 * 16 * cells.n_fine * (config.Nv + 1)  # the interpolated fields of a cell diagnosis
+        kernel += 8 * config.Nv * config.Nz  # the initial D_v(z) (and the lambda(z) phases)
+    records = 2 * 8 * config.realizations * (config.n_out + 1) * per_out
     return int(kernel + records)
 
 
@@ -388,7 +545,7 @@ def check_feasible(config: QKEConfig, D_v: np.ndarray) -> None:
     """
     steps = config.n_out * (config.dt_out / config.dt)  # float: may be astronomically large
     if not steps <= MAX_STEPS:
-        A = rate_scale(D_v, config.vgrid().w)
+        A = rate_scale(_D_amplitude(D_v), config.vgrid().w)  # a z-dependent D_v(z): its largest |D_v| (docs §12)
         hint = ""
         if A > A_REF:
             t_fit = config.t_end * A_REF / A
@@ -416,15 +573,37 @@ def stability_limit(D_v: np.ndarray, config: QKEConfig) -> float:
     Sufficient bound: the local Jacobian of :math:`(\mathbf H_v-\bar{\mathbf H}_v)\times\mathbf P_v`
     has norm at most :math:`\Lambda=2\sum_vw_v(1+|v|)|\mathbf P_v|+\max_v|\bar D_0-v\bar D_1|`
     (:math:`|\mathbf P_v|` is conserved along characteristics), so ``b_max * dt * Lambda <= 2 sqrt 2``.
+
+    ``D_v`` may be the z-dependent ``(Nv, Nz)`` initial state of a modulated background (docs §12): then
+    :math:`\max_z|D_v(z)|` bounds :math:`|\mathbf P_v|` and the box average gives :math:`\bar D_0,\bar D_1`.  The matter
+    rotation :math:`e^{i\lambda(z)h}` is exact and does not enter.
     """
     vg = config.vgrid()
     v, w = vg.v, vg.w
     D_v = np.asarray(D_v, dtype=float)
     prof = np.full(config.Nv, 0.5) if config.psi_profile is None else np.abs(np.asarray(config.psi_profile))
-    amp = np.abs(D_v) + prof * math.sqrt(config.seed_power * config.Nz)
+    amp = _D_amplitude(D_v) + prof * math.sqrt(config.seed_power * config.Nz)
+    if D_v.ndim == 2:
+        D_v = D_v.mean(axis=1)
     D0, D1 = float(w @ D_v), float((w * v) @ D_v)
     lam = 2.0 * float(np.sum(w * (1 + np.abs(v)) * amp)) + float(np.max(np.abs(D0 - v * D1)))
     return RK4_IMAG_STABILITY / (get_stepper(config.stepper).b_max * max(lam, 1e-300))
+
+
+@dataclass(frozen=True)
+class _Background:
+    """What :meth:`QKEConfig.resolve` fixes for a z-dependent background (docs §12)."""
+
+    D_vz: np.ndarray | None
+    D_box: np.ndarray
+    cells: CellLayout
+    rule: NzRule
+
+
+def _D_amplitude(D_v: np.ndarray) -> np.ndarray:
+    """``|D_v|`` on the nodes; for a z-dependent ``(Nv, Nz)`` array its maximum over z."""
+    D_v = np.asarray(D_v, dtype=float)
+    return np.abs(D_v) if D_v.ndim == 1 else np.max(np.abs(D_v), axis=1)
 
 
 def D_on_grid(dist: Any, config: QKEConfig) -> np.ndarray:
@@ -459,11 +638,12 @@ def seed_state(D_v: np.ndarray, config: QKEConfig, realization: int = 0, *, psi0
     r"""Initial state ``P`` (3, Nv, Nz) of realization ``realization``  [docs §4].
 
     ``psi0_K`` (Nz, FFT order, :math:`\psi_0(z)=\sum_K\psi_{0,K}e^{iKz}`) replaces the random seed by a
-    user-supplied perturbation of :math:`\psi_0`; the v-profile still applies.
+    user-supplied perturbation of :math:`\psi_0`; the v-profile still applies.  ``D_v`` is ``(Nv,)`` (uniform in
+    z) or the ``(Nv, Nz)`` initial :math:`D_v(z)` of a modulated background (docs §12, :attr:`QKEConfig.D_vz`).
     """
     Nz, Nv = config.Nz, config.Nv
     D_v = np.asarray(D_v, dtype=float)
-    if D_v.shape != (Nv,):
+    if D_v.shape not in ((Nv,), (Nv, Nz)):
         raise FlavomonInputError(f"D_v must have {Nv} values (one per velocity node), got shape {D_v.shape}")
     if not np.all(np.isfinite(D_v)):
         raise FlavomonInputError("the distribution D(v) is not finite on the velocity grid (NaN or inf)")
@@ -492,5 +672,5 @@ def seed_state(D_v: np.ndarray, config: QKEConfig, realization: int = 0, *, psi0
     psi = prof[:, None] * psi0_z[None, :]
     P[0] = psi.real
     P[1] = psi.imag
-    P[2] = D_v[:, None]
+    P[2] = D_v[:, None] if D_v.ndim == 1 else D_v
     return P

@@ -70,6 +70,13 @@ class QLTConfig:
         label whose wavenumber drifts, :math:`K_j(t)=K_j(0)+Gt`; the roots are those at the current K.  The
         grid must hold every label that is inside a band at some time of the run (checked, one-line error
         naming the range).  0 (default): the homogeneous QLT, bit for bit.
+    matter, modulate : str or None
+        A periodic background (docs §12): ``matter`` a matter profile SPEC (``sin:amplitude=A,wavelength=Lb`` or
+        a ``z,lambda`` table), ``modulate`` ``PARAM=AMP,wavelength=Lb`` (a family parameter varying in z), both
+        as :mod:`flavomon.background`.  With either (or ``cell``) the run is QLT by ray tracing
+        (:mod:`flavomon.qlt.raytrace`) in the box of length ``L``; None (default): the homogeneous QLT.
+    cell : float or None
+        Width of the cells of the ray tracer (must divide ``L``); None: :func:`flavomon.background.default_cell`.
     """
 
     Nv: int = 100
@@ -90,9 +97,13 @@ class QLTConfig:
     scan_fraction: float = 0.25
     max_steps: int = 200_000
     gradient: float = 0.0
+    matter: str | None = None
+    modulate: str | None = None
+    cell: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gradient", _num("gradient", self.gradient))
+        self._check_background()
         as_nv(self.Nv)
         _int("n_K", self.n_K, minimum=2)
         kmin = _num("k_min", self.k_min)
@@ -139,6 +150,30 @@ class QLTConfig:
                 f"use a smaller n_K or Nv, or a larger dt_out"
             )
 
+    def _check_background(self) -> None:
+        """Parse and check the background options (one-line errors; nothing to do without them)."""
+        from ..background import check_cell, parse_matter, parse_modulate
+
+        if self.matter is None and self.modulate is None and self.cell is None:
+            return
+        if self.resonant:
+            raise FlavomonInputError("resonant QLT with a z-dependent background is not implemented: leave out "
+                                     "--resonant (the background runs full QLT by ray tracing)")
+        L = _num("L", self.L, positive=True)
+        m, mod = parse_matter(self.matter), parse_modulate(self.modulate)
+        if m is not None:
+            m.check_box(L)
+        if mod is not None:
+            mod.check_box(L)
+        if self.cell is not None:
+            check_cell(self.cell, L)
+            object.__setattr__(self, "cell", float(self.cell))
+
+    @property
+    def has_background(self) -> bool:
+        """Whether this is a run with a z-dependent background (ray tracing, docs §12)."""
+        return self.matter is not None or self.modulate is not None or self.cell is not None
+
     @property
     def n_out(self) -> int:
         """Number of output intervals: outputs at t = 0, dt_out, ..., t_end (``t_end / dt_out``)."""
@@ -164,6 +199,9 @@ class QLTConfig:
         d = asdict(self)
         if callable(self.psi_profile):
             d["psi_profile"] = repr(self.psi_profile)
+        for key in ("matter", "modulate", "cell"):
+            if d[key] is None:
+                d.pop(key)  # the homogeneous configuration records what it did before backgrounds existed
         return d
 
 
@@ -206,6 +244,10 @@ class QLTResult:
     final_state : ResonantFinalState or None
         Resonant QLT only: the :math:`t\to\infty` prediction
         (:func:`flavomon.qlt.resonant_final_state`) from the same resonant branch.
+    z_cell, D_cell, power_cell, gamma_cell : ndarray or None
+        Ray tracing only (docs §12): cell centres (n_cell,), :math:`D_v(z_c,t)` (t, z_cell, v), the local power
+        per box mode (t, z_cell, K) and growth rate (t, z_cell, K); ``D``, ``power``, ``gamma`` are then their
+        means over the cells.
     """
 
     t: np.ndarray
@@ -226,6 +268,10 @@ class QLTResult:
     power_normalization: str = POWER_NORMALIZATION
     diagnostics: dict[str, Any] = field(default_factory=dict)
     final_state: Any = None
+    z_cell: np.ndarray | None = None
+    D_cell: np.ndarray | None = None
+    power_cell: np.ndarray | None = None
+    gamma_cell: np.ndarray | None = None
 
     _STATUS_MEANING = {
         "completed": "ran to t_end with modes still growing",

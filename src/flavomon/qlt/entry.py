@@ -23,10 +23,14 @@ exact sub-flows, step :data:`SEED_STEP`.  :math:`M=\mathrm{diag}(kv-D_0)+UV^T`
 with :math:`U=[D_v,\,-D_vv]`, :math:`V=[w,\,wv]` (rank 2): the diagonal part streams exactly, with the drift
 phase :math:`e^{-ivG(t_2^2-t_1^2)/2}` of docs §11, and :math:`e^{-i\tau UV^T}=1+U\Phi V^T`,
 :math:`\Phi=-i\tau\,\varphi_1(-i\tau V^TU)` from a 4x4 matrix exponential.  D enters through the tables,
-refreshed when :math:`\sum_jw_j|\Delta D_j|` exceeds :data:`D_REFRESH` of :math:`\sum_jw_j|D_j(0)|`.
+refreshed when :math:`\sum_jw_j|\Delta D_j|` exceeds :data:`D_REFRESH` of :math:`\sum_jw_j|D_j(0)|` (the
+streaming tables by the phase factor of the new :math:`D_0,D_1`).  The steps are one compiled loop over the labels
+(:func:`_advance`, numba; one table per distinct sub-flow length of the symmetric composition).
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 import scipy.linalg as sla
@@ -50,6 +54,89 @@ D_REFRESH = 1e-3
 """Relative change of D (in sum w|D|) after which the labels' evolution uses the new D."""
 
 
+def _advance(xr, xi, alive, m, Tr, Ti, tab, a, b, t, nsteps, h, G, v, w, Vm, U, PhiR, PhiI, pw):  # pragma: no cover
+    r"""``nsteps`` BM4 steps from time ``t`` of the rows ``r < m`` with ``alive[r]`` of :math:`\chi` (real and
+    imaginary parts ``xr, xi``, (cap, Nv)): the sub-flows of :meth:`PendingLabels.advance_to` in one compiled loop.
+
+    ``Tr + i Ti`` (n_tab, cap, Nv) are the streaming tables, ``tab[j]`` the one of sub-flow ``a[j]``; ``Vm`` (Nv, 2),
+    ``U`` (Nv, 2) and ``Phi`` (n_b, 2, 2) the rank-2 factors without the drift phase.  ``pw[r]`` receives
+    :math:`|\sum_jw_j\psi_j|^2` at the final time.  ``reassoc`` only lets the v sums be vectorised (round-off
+    level).  Compiled by :func:`_advance_compiled`."""
+    nv = xr.shape[1]
+    na, nb = a.size, b.size
+    VR = np.empty((nb, 2, nv))
+    VI = np.empty((nb, 2, nv))
+    WR = np.empty((nb, 2, nv))
+    WI = np.empty((nb, 2, nv))
+    for _ in range(nsteps):
+        ta = t
+        for j in range(nb):  # the drifting rank-2 factors of this step: V^T / theta, (theta U Phi)^T
+            ta = ta + a[j] * h
+            for q in range(nv):
+                ph = 0.5 * G * ta * ta * v[q]
+                er, ei = np.cos(ph), np.sin(ph)  # theta_q = e^{i v G t^2 / 2}
+                for n in range(2):
+                    VR[j, n, q] = Vm[q, n] * er
+                    VI[j, n, q] = -Vm[q, n] * ei
+                    sr = 0.0
+                    si = 0.0
+                    for c in range(2):
+                        ur, ui = U[q, c] * er, U[q, c] * ei
+                        sr += ur * PhiR[j, c, n] - ui * PhiI[j, c, n]
+                        si += ur * PhiI[j, c, n] + ui * PhiR[j, c, n]
+                    WR[j, n, q] = sr
+                    WI[j, n, q] = si
+        for r in range(m):
+            if not alive[r]:
+                continue
+            for j in range(na):
+                k = tab[j]
+                c0r = 0.0
+                c0i = 0.0
+                c1r = 0.0
+                c1i = 0.0
+                for q in range(nv):  # streaming, then (before a B sub-flow) the two sums V^T chi
+                    tr, ti = Tr[k, r, q], Ti[k, r, q]
+                    pr, pi = xr[r, q], xi[r, q]
+                    yr = pr * tr - pi * ti
+                    yi = pr * ti + pi * tr
+                    xr[r, q] = yr
+                    xi[r, q] = yi
+                    if j < nb:
+                        c0r += yr * VR[j, 0, q] - yi * VI[j, 0, q]
+                        c0i += yr * VI[j, 0, q] + yi * VR[j, 0, q]
+                        c1r += yr * VR[j, 1, q] - yi * VI[j, 1, q]
+                        c1i += yr * VI[j, 1, q] + yi * VR[j, 1, q]
+                if j < nb:
+                    for q in range(nv):  # chi += (V^T chi) (U Phi)^T
+                        xr[r, q] += c0r * WR[j, 0, q] - c0i * WI[j, 0, q] + c1r * WR[j, 1, q] - c1i * WI[j, 1, q]
+                        xi[r, q] += c0r * WI[j, 0, q] + c0i * WR[j, 0, q] + c1r * WI[j, 1, q] + c1i * WR[j, 1, q]
+        t += h
+    cr = np.empty(nv)  # c = w / theta at the final time
+    ci = np.empty(nv)
+    for q in range(nv):
+        ph = 0.5 * G * t * t * v[q]
+        cr[q] = w[q] * np.cos(ph)
+        ci[q] = -w[q] * np.sin(ph)
+    for r in range(m):
+        if alive[r]:
+            sr = 0.0
+            si = 0.0
+            for q in range(nv):
+                sr += xr[r, q] * cr[q] - xi[r, q] * ci[q]
+                si += xr[r, q] * ci[q] + xi[r, q] * cr[q]
+            pw[r] = sr * sr + si * si
+    return t
+
+
+@cache
+def _advance_compiled():
+    """:func:`_advance` compiled by numba (imported here: only runs in a gradient pay for it); cached on disk."""
+    import numba
+
+    return numba.njit(cache=True, nogil=True, fastmath={"reassoc"}, error_model="numpy")(_advance)
+
+
 class PendingLabels:
     r"""The labels not yet handed to QLT: exact linear vectors on a fixed time grid of step :data:`SEED_STEP`.
 
@@ -69,19 +156,36 @@ class PendingLabels:
 
     def __init__(self, gs: GridState, idx: np.ndarray, K0: np.ndarray, G: float, psi_v: np.ndarray) -> None:
         # rows [0, m) of the storage are in use (alive or dead); the storage grows by doubling and is compacted
-        # when half of it is dead, so that adding and removing labels costs O(rows added/removed)
+        # when half of it is dead, so that adding and removing labels costs O(rows added/removed).  chi is kept
+        # as its real and imaginary parts, the streaming tables as cos/sin, for the compiled stepper (_advance)
         idx = np.asarray(idx, dtype=int)
-        self._m = idx.size
+        n = idx.size
+        self._m = n
         self._idx = idx.copy()
         self._K0 = np.asarray(K0, dtype=float).copy()
-        self._alive = np.ones(idx.size, dtype=bool)
+        self._alive = np.ones(n, dtype=bool)
         self.G = float(G)
         self.v, self.w = gs.v, gs.w
-        self._chi = np.tile(np.asarray(psi_v, dtype=complex), (idx.size, 1))  # chi = psi e^{i v G t^2/2}
+        psi = np.asarray(psi_v, dtype=complex)
+        self._xr = np.tile(psi.real, (n, 1))  # chi = psi e^{i v G t^2/2}
+        self._xi = np.tile(psi.imag, (n, 1))
+        self._pos = np.full(int(idx.max()) + 1 if n else 0, -1, dtype=int)  # label -> storage row (-1: none)
+        self._pos[idx] = np.arange(n)
         self.t = 0.0
         self.h = SEED_STEP
         self._absD0 = float(np.sum(gs.w * np.abs(gs.D_v))) or 1.0
+        comp = get_stepper("bm4")
+        self._a = np.array(comp.a, dtype=float)  # A sub-flows (s + 1), B sub-flows (s) between them
+        self._b = np.array(comp.b, dtype=float)
+        distinct = list(dict.fromkeys(self._a.tolist()))  # the composition is symmetric: one table per value
+        self._tab = np.array([distinct.index(x) for x in self._a.tolist()], dtype=np.int64)
+        self._a_tab = np.array(distinct)
+        self._Tr = np.ones((len(distinct), n, self.v.size))
+        self._Ti = np.zeros((len(distinct), n, self.v.size))
+        self.gs: GridState | None = None
         self._tables(gs)
+        self._pw = np.zeros(n)  # |psi_0|^2 of the rows at time t (kept up to date by _advance and add)
+        self._row_power(np.arange(n))
 
     # the alive rows, in storage order (views when nothing is dead)
     @property
@@ -94,63 +198,72 @@ class PendingLabels:
 
     @property
     def chi(self) -> np.ndarray:
-        return self._chi[: self._m][self._alive[: self._m]]
+        al = self._alive[: self._m]
+        return self._xr[: self._m][al] + 1j * self._xi[: self._m][al]
 
     @property
     def n(self) -> int:
         return int(np.count_nonzero(self._alive[: self._m]))
 
-    def _row_tables(self, K0: np.ndarray) -> list[np.ndarray]:
-        k = K0[:, None] + self.gs.D1
+    def _row_tables(self, rows: np.ndarray) -> None:
+        r"""The streaming tables :math:`e^{-i\omega_{jv}a\,h}` (without the drift) of the storage ``rows``."""
+        k = self._K0[rows, None] + self.gs.D1
         om = k * self.gs.v[None, :] - self.gs.D0
-        return [np.exp(-1j * om * (a * self.h)) for a in self._a]  # streaming without the drift
+        for i, a in enumerate(self._a_tab):
+            ph = om * (a * self.h)
+            self._Tr[i, rows] = np.cos(ph)
+            self._Ti[i, rows] = -np.sin(ph)
 
     def _tables(self, gs: GridState) -> None:
-        self.gs = gs
+        rows = np.flatnonzero(self._alive[: self._m])
+        if self.gs is not None:  # a new D: the rows' tables change by the factor e^{-i(dD1 v - dD0) a h}
+            dom = (gs.D1 - self.gs.D1) * gs.v - (gs.D0 - self.gs.D0)
+            for i, a in enumerate(self._a_tab):
+                ph = dom * (a * self.h)
+                fr, fi = np.cos(ph), -np.sin(ph)
+                tr, ti = self._Tr[i, rows], self._Ti[i, rows]
+                self._Tr[i, rows] = tr * fr - ti * fi
+                self._Ti[i, rows] = tr * fi + ti * fr
+            self.gs = gs
+        else:
+            self.gs = gs
+            self._row_tables(rows)
         v, w, D = gs.v, gs.w, gs.D_v
-        comp = get_stepper("bm4")
-        self._a = [float(a) for a in comp.a]  # A sub-flows (s + 1), B sub-flows (s) between them
-        self._b = [float(b) for b in comp.b]
-        self._A = self._row_tables(self._K0)
         self._U = np.stack([D, -D * v], axis=1)  # (Nv, 2)
         self._Vm = np.stack([w, w * v], axis=1)
         C = self._Vm.T @ self._U  # V^T U: the same in the drifting variable (the phases cancel)
-        self._Phi = []
-        for b in self._b:
+        Phi = np.empty((self._b.size, 2, 2), dtype=complex)
+        for i, b in enumerate(self._b):
             tau = b * self.h
             big = np.zeros((4, 4), dtype=complex)
             big[:2, :2] = -1j * tau * C
             big[:2, 2:] = np.eye(2)
-            self._Phi.append(-1j * tau * sla.expm(big)[:2, 2:])  # exp(-i tau U V^T) = 1 + U Phi V^T
+            Phi[i] = -1j * tau * sla.expm(big)[:2, 2:]  # exp(-i tau U V^T) = 1 + U Phi V^T
+        self._PhiR, self._PhiI = np.ascontiguousarray(Phi.real), np.ascontiguousarray(Phi.imag)
 
     def advance_to(self, t: float, gs: GridState) -> None:
         r"""Step the vectors to the last grid time <= ``t`` with the distribution ``gs``.
 
         The vectors are kept as :math:`\chi_v=\psi_ve^{ivGt^2/2}`, which streams with the static tables; the drift
         phase then sits in the rank-2 factors, :math:`U\to e^{ivGt^2/2}U`, :math:`V\to e^{-ivGt^2/2}V` (O(Nv) per
-        sub-step instead of a pass over all labels)."""
-        if self.n == 0:
-            self.t = max(self.t, self.h * np.floor(t / self.h + 1e-9))
-            return
+        sub-step instead of a pass over all labels).  The steps themselves are one compiled loop over the alive
+        labels (:func:`_advance`)."""
         h = self.h
-        if self.t + h > t * (1 + 1e-12) + 1e-12:
+        if self.n == 0:
+            self.t = max(self.t, h * np.floor(t / h + 1e-9))
+            return
+        nsteps, tt = 0, self.t
+        while tt + h <= t * (1 + 1e-12) + 1e-12:
+            tt += h
+            nsteps += 1
+        if nsteps == 0:
             return
         if float(np.sum(gs.w * np.abs(gs.D_v - self.gs.D_v))) > D_REFRESH * self._absD0:
             self._tables(gs)
         m = self._m
-        chi = self._chi[:m]  # dead rows are zero: they ride along (compaction keeps them few)
-        A = [a[:m] for a in self._A]
-        while self.t + h <= t * (1 + 1e-12) + 1e-12:
-            ta = self.t
-            for j, a in enumerate(self._a):
-                ta = ta + a * h
-                chi *= A[j]
-                if j < len(self._b):
-                    e = self._theta(ta)
-                    Vt = self._Vm / e[:, None]
-                    UPt = ((self._U * e[:, None]) @ self._Phi[j]).T
-                    chi += (chi @ Vt) @ UPt
-            self.t += h
+        self.t = _advance_compiled()(self._xr, self._xi, self._alive, m, self._Tr, self._Ti, self._tab, self._a,
+                                     self._b, self.t, nsteps, h, self.G, self.v, self.w, self._Vm, self._U,
+                                     self._PhiR, self._PhiI, self._pw)
 
     def _theta(self, t: float) -> np.ndarray:
         return np.exp(0.5j * self.G * t * t * self.v)
@@ -162,7 +275,11 @@ class PendingLabels:
 
     def power(self) -> np.ndarray:
         r""":math:`|\psi_{0,K}|^2=|\sum_jw_j\psi_j|^2` of every pending label (per box mode)."""
-        return np.abs(self.chi @ (self.w / self._theta(self.t))) ** 2
+        return self._pw[: self._m][self._alive[: self._m]]
+
+    def _row_power(self, rows: np.ndarray) -> None:
+        c = self.w / self._theta(self.t)
+        self._pw[rows] = np.abs((self._xr[rows] + 1j * self._xi[rows]) @ c) ** 2
 
     def K_now(self) -> np.ndarray:
         """The labels' wavenumbers at the vectors' time."""
@@ -172,33 +289,50 @@ class PendingLabels:
         r"""|psi_0|^2 of the component of the vectors ``rows`` along the roots ``Omega`` at their K (the
         time of the vectors): the projection of [F2 eq. 24] for a general vector,
         :math:`|(J_1/K)\sum_jw_j\psi_j+\sum_jG_jw_j\psi_j|^2/|\partial_\Omega\varepsilon_N|^2`."""
-        wpsi = self.chi[rows] * (self.w / self._theta(self.t))[None, :]
+        r = self._storage_rows(rows)
+        wpsi = (self._xr[r] + 1j * self._xi[r]) * (self.w / self._theta(self.t))[None, :]
         s = wpsi.sum(axis=1)
         out = np.zeros(len(rows))
         nz = np.abs(s) > 0
         if nz.any():
             prof = wpsi[nz] / s[nz, None]
-            K = self.K_now()[rows][nz]
+            K = self._K0[r][nz] + self.G * self.t
             out[nz] = projection_factor(self.gs, np.asarray(Omega)[nz], K, prof) * np.abs(s[nz]) ** 2
         return out
 
     def _storage_rows(self, rows: np.ndarray) -> np.ndarray:
         return np.flatnonzero(self._alive[: self._m])[np.asarray(rows, dtype=int)]
 
+    def rows(self, labels: np.ndarray) -> np.ndarray:
+        """Position in :attr:`idx` of each of the grid indices ``labels`` (-1 where the label is not carried)."""
+        labels = np.asarray(labels, dtype=int)
+        out = np.full(labels.shape, -1, dtype=int)
+        inside = labels < self._pos.size
+        srow = np.full(labels.shape, -1, dtype=int)
+        srow[inside] = self._pos[labels[inside]]
+        has = srow >= 0
+        if has.any():
+            out[has] = (np.cumsum(self._alive[: self._m]) - 1)[srow[has]]
+        return out
+
     def remove(self, rows: np.ndarray) -> None:
         """Stop carrying the alive rows ``rows`` (positions in :attr:`idx`)."""
         r = self._storage_rows(rows)
         self._alive[r] = False
-        self._chi[r] = 0.0
+        self._xr[r] = 0.0
+        self._xi[r] = 0.0
+        self._pos[self._idx[r]] = -1
         if self._m > 64 and np.count_nonzero(self._alive[: self._m]) < self._m // 2:
             keep = np.flatnonzero(self._alive[: self._m])
             n = keep.size
-            self._idx[:n], self._K0[:n], self._chi[:n] = self._idx[keep], self._K0[keep], self._chi[keep]
-            for a in self._A:
-                a[:n] = a[keep]
+            self._idx[:n], self._K0[:n], self._pw[:n] = self._idx[keep], self._K0[keep], self._pw[keep]
+            self._xr[:n], self._xi[:n] = self._xr[keep], self._xi[keep]
+            self._Tr[:, :n], self._Ti[:, :n] = self._Tr[:, keep], self._Ti[:, keep]
             self._alive[:n] = True
             self._alive[n:] = False
-            self._chi[n:] = 0.0
+            self._xr[n:] = 0.0
+            self._xi[n:] = 0.0
+            self._pos[self._idx[:n]] = np.arange(n)
             self._m = n
 
     def add(self, idx: np.ndarray, K0: np.ndarray, psi: np.ndarray) -> None:
@@ -211,20 +345,26 @@ class PendingLabels:
         if m + k > cap:
             new_cap = max(2 * cap, m + k, 16)
             grow = new_cap - cap
+            nv = self.v.size
             self._idx = np.concatenate([self._idx, np.zeros(grow, dtype=int)])
             self._K0 = np.concatenate([self._K0, np.zeros(grow)])
+            self._pw = np.concatenate([self._pw, np.zeros(grow)])
             self._alive = np.concatenate([self._alive, np.zeros(grow, dtype=bool)])
-            self._chi = np.concatenate([self._chi, np.zeros((grow, self.v.size), dtype=complex)])
-            self._A = [np.concatenate([a, np.ones((grow, self.v.size), dtype=complex)]) for a in self._A]
+            self._xr = np.concatenate([self._xr, np.zeros((grow, nv))])
+            self._xi = np.concatenate([self._xi, np.zeros((grow, nv))])
+            nt = self._Tr.shape[0]
+            self._Tr = np.concatenate([self._Tr, np.ones((nt, grow, nv))], axis=1)
+            self._Ti = np.concatenate([self._Ti, np.zeros((nt, grow, nv))], axis=1)
+        if idx.max() >= self._pos.size:
+            self._pos = np.concatenate([self._pos, np.full(int(idx.max()) + 1 - self._pos.size, -1, dtype=int)])
         sl = slice(m, m + k)
         self._idx[sl], self._K0[sl], self._alive[sl] = idx, K0, True
-        self._chi[sl] = np.asarray(psi, dtype=complex) * self._theta(self.t)[None, :]
-        for a, b in zip(self._A, self._row_tables(K0)):
-            a[sl] = b
+        chi = np.asarray(psi, dtype=complex) * self._theta(self.t)[None, :]
+        self._xr[sl], self._xi[sl] = chi.real, chi.imag
+        self._pos[idx] = np.arange(m, m + k)
+        self._row_tables(np.arange(m, m + k))
+        self._row_power(np.arange(m, m + k))
         self._m = m + k
-
-    def row_of(self) -> dict[int, int]:
-        return {int(i): r for r, i in enumerate(self.idx)}
 
 
 def eigenvector(gs: GridState, Omega: np.ndarray, K: np.ndarray) -> np.ndarray:

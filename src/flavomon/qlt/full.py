@@ -133,6 +133,7 @@ def run_full_qlt(
     k_grid = np.linspace(float(config.k_min), float(config.k_max), config.n_K)
     K_grid = k_grid - D1_init  # K = k - D1(0) held fixed [docs §5]; in a gradient, the labels K_j(0)
     G = float(config.gradient)  # uniform matter gradient: label j sits at K_j(t) = K_j(0) + G t [docs §11]
+    fast = G != 0.0  # in a gradient, the compiled Newton (roots.newton_roots); G = 0 stays bit for bit
     K_now = K_grid
     nK = config.n_K
     dk = config.dk
@@ -213,9 +214,9 @@ def run_full_qlt(
 
     def seed_new(gs_: GridState, iK_new: np.ndarray, Om_new: np.ndarray) -> np.ndarray:
         P_new = dens * float(config.seed_power) * projection_factor(gs_, Om_new, K_now[iK_new], prof_w)
-        rows = pend.row_of() if pend is not None else {}
+        held = pend.rows(iK_new) >= 0 if pend is not None else np.zeros(iK_new.size, dtype=bool)
         for j, i in enumerate(iK_new):
-            if int(i) in rows:  # a label entering its band: held at zero power until the hand-over
+            if held[j]:  # a label entering its band: held at zero power until the hand-over
                 P_new[j] = 0.0
                 entry_gain.setdefault(int(i), 0.0)
             elif P_frozen[i] > 0:
@@ -234,10 +235,9 @@ def run_full_qlt(
         if not ready.any():
             return st
         pend.advance_to(st.t, st.gs)
-        rows_of = pend.row_of()
         rr = np.flatnonzero(ready)
-        rows = np.array([rows_of[int(st.iK[r])] for r in rr], dtype=int)
-        Om_s, ok = newton_roots(st.gs, st.Om[rr], pend.K_now()[rows])  # the roots at the vectors' time
+        rows = pend.rows(st.iK[rr])
+        Om_s, ok = newton_roots(st.gs, st.Om[rr], pend.K_now()[rows], compiled=True)  # the roots at the vectors' time
         Om_s = np.where(ok, Om_s, st.Om[rr])
         P = st.P.copy()
         P[rr] = dens * pend.mode_power(rows, Om_s) * np.exp(2 * st.Om[rr].imag * (st.t - pend.t))
@@ -260,7 +260,7 @@ def run_full_qlt(
         coarse = np.arange(scan_offset % sstride, nK, sstride)
         scan_offset += max(1, stride // 2)
         fronts = []
-        for i, ev in zip(coarse, eig_unstable(st.gs, K_now[coarse], gstop)):
+        for i, ev in zip(coarse, eig_unstable(st.gs, K_now[coarse], gstop, compiled=fast)):
             for z in ev:
                 if not tiny_K[i] and not _same(z, known.get(int(i), [])):
                     known.setdefault(int(i), []).append(complex(z))
@@ -364,7 +364,7 @@ def run_full_qlt(
             if fail.any():
                 diag["newton_failures"] = diag.get("newton_failures", 0) + int(fail.sum())
                 bad_K = np.unique(r_iK[fail])
-                ev_list = eig_unstable(state.gs, K_now[bad_K], gstop)
+                ev_list = eig_unstable(state.gs, K_now[bad_K], gstop, compiled=fast)
                 n_eig += bad_K.size
                 good_d: dict[int, list[complex]] = {}
                 for i, z in zip(r_iK[~fail & ~dropmask], r_Om[~fail & ~dropmask]):
@@ -387,8 +387,7 @@ def run_full_qlt(
             # band is what the box would carry there, not the frozen power.
             frozen = dropmask.copy()
             if pend is not None:
-                rows_now = pend.row_of()
-                leave = dropmask & (r_P > 0) & np.array([int(i) not in rows_now for i in r_iK], dtype=bool)
+                leave = dropmask & (r_P > 0) & (pend.rows(r_iK) < 0)
                 leave &= ~np.isin(r_iK, r_iK[~dropmask])  # a label with another live root stays with QLT
                 li = np.flatnonzero(leave)
                 if li.size:
@@ -426,7 +425,7 @@ def run_full_qlt(
                 drift_since_eig = 0.0
                 fronts += coarse_scan(state, known)
             march(state.gs, K_now, known, fronts + [(int(i), complex(z)) for i, z in zip(state.iK, state.Om)], gstop,
-                  eig_fallback=False)
+                  eig_fallback=False, compiled=True)
             state = add_found(state, known, tracked, "roots_entered")
         if cum_dD > float(config.scan_fraction) * absD0:
             cum_dD = 0.0
@@ -435,7 +434,7 @@ def run_full_qlt(
             fronts = coarse_scan(state, known)
             # band edges: continuation outwards from every tracked root (cheap Newton)
             edge = [(int(i), complex(z)) for i, z in zip(state.iK, state.Om)]
-            march(state.gs, K_now, known, fronts + edge, gstop, eig_fallback=False)
+            march(state.gs, K_now, known, fronts + edge, gstop, eig_fallback=False, compiled=fast)
             state = add_found(state, known, tracked, "roots_added")
         h = rep.h_next
         if progress is not None:

@@ -161,7 +161,7 @@ def drift_action_factor(gs: GridState, Om: np.ndarray, K0: np.ndarray, K1: np.nd
     out = np.ones(Om.shape)
     if not keep.any():
         return out
-    Om1, ok = newton_roots(gs, Om[keep], K1[keep], max_jump=0.05 + 0.5 * np.abs(Om[keep].imag))
+    Om1, ok = newton_roots(gs, Om[keep], K1[keep], max_jump=0.05 + 0.5 * np.abs(Om[keep].imag), compiled=True)
     X0 = np.abs(X_factor(gs, Om[keep], K0[keep]))
     X1 = np.abs(X_factor(gs, Om1, K1[keep]))
     f = np.where(ok & np.isfinite(X0) & np.isfinite(X1) & (X1 > 0), X0 / np.where(X1 > 0, X1, 1.0), 1.0)
@@ -178,7 +178,8 @@ def theta(c: np.ndarray) -> np.ndarray:
     return np.where(small, 0.5 + c / 12.0, th)
 
 
-def step(state: QLTState, h: float, params: StepParams, dK: float = 0.0) -> tuple[QLTState | None, StepReport]:
+def step(state: QLTState, h: float, params: StepParams, dK: float = 0.0, *,
+         compiled: bool | None = None) -> tuple[QLTState | None, StepReport]:
     r"""Advance full QLT by one step ``h``: predictor, corrector, error estimate  [F2 eqs. 10–13].
 
     See the module docstring for the scheme.  No side effects.
@@ -194,6 +195,9 @@ def step(state: QLTState, h: float, params: StepParams, dK: float = 0.0) -> tupl
     dK : float
         Drift of every root's wavenumber over the step, :math:`Gh` in a uniform matter gradient
         (docs §11): the roots at ``t + h`` are those at ``K + dK``.  0 (default) is the homogeneous case.
+    compiled : bool or None
+        Newton by the compiled loop (:func:`flavomon.qlt.roots.newton_roots`, equal to round-off); None (default):
+        in a gradient only, so that the homogeneous step stays bit for bit.
 
     Returns
     -------
@@ -216,7 +220,9 @@ def step(state: QLTState, h: float, params: StepParams, dK: float = 0.0) -> tupl
     D1 = D * np.exp(-x0)
     gs1 = GridState.build(D1, v, w)
     K1 = Kr + dK if dK != 0.0 else Kr  # the roots at the end of the step sit at the drifted K [docs §11]
-    Om1, ok1 = newton_roots(gs1, Om, K1, max_jump=0.05 + 0.5 * np.abs(Om.imag))
+    # in a gradient (and for the ray tracer) the compiled Newton (round-off level); the homogeneous step stays bit for bit
+    fast = dK != 0.0 if compiled is None else bool(compiled)
+    Om1, ok1 = newton_roots(gs1, Om, K1, max_jump=0.05 + 0.5 * np.abs(Om.imag), compiled=fast)
     lost = ~ok1 | (Om1.imag <= gstop)
     # a root lost in the step (went stable or Newton failed) is integrated with its
     # initial rate only (theta = 0 keeps D0 exact); allowed while 2 gamma h stays small
@@ -255,7 +261,7 @@ def step(state: QLTState, h: float, params: StepParams, dK: float = 0.0) -> tupl
         P2 = P2 * drift_action_factor(gs, Om, Kr, K1, keep=~lost & (P > 0))
     gs2 = GridState.build(D2, v, w)
     start = np.where(lost, Om, Om1)
-    Om2, ok2 = newton_roots(gs2, start, K1, max_jump=0.05 + 0.5 * np.abs(start.imag))
+    Om2, ok2 = newton_roots(gs2, start, K1, max_jump=0.05 + 0.5 * np.abs(start.imag), compiled=fast)
     Om2 = np.where(ok2, Om2, start)
     new = QLTState(t=state.t + h, gs=gs2, iK=state.iK, K=K1, Om=Om2, P=P2)
     h_next = h * min(2.5, max(0.2, 0.8 / math.sqrt(max(err, 1e-10))))

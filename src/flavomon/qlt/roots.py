@@ -5,8 +5,8 @@ Reference: the eigenvalues of the linearised-QKE matrix :math:`M(K)` on the velo
 K at every step costs ~1.5 s, so instead:
 
 * **Newton** (:func:`newton_roots`) on the determinant form :math:`\mathcal D_N(\Omega,K)`
-  [docs §3], vectorised over all tracked roots at once and warm-started from the
-  previous step's roots;
+  [docs §3], vectorised over all tracked roots at once (or one compiled loop over them, the faster
+  path that QLT in a matter gradient takes) and warm-started from the previous step's roots;
 * **eig safeguard** (:func:`eig_unstable`): eig(M(K)) at the K where Newton fails, lands on a
   stable root or jumps too far, and on a rotating coarse subset of the grid to catch roots
   that appear;
@@ -23,11 +23,88 @@ The dispersion relation itself (:math:`\mathcal D_N`, its Newton step, eig of M(
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from ..linear.discrete import GridState, discrete_matrix, dispersion_terms, newton_step
 
 __all__ = ["RootSet", "newton_roots", "eig_unstable", "find_unstable_roots", "march", "grid_unstable_intervals"]
+
+
+def _newton_loop(Om, K, mT, v, D0, D1, tol, maxiter):  # pragma: no cover (compiled)
+    r"""The iteration of :func:`newton_roots`, one root at a time, in place on ``Om``; returns ``ok`` (before the
+    finiteness and ``max_jump`` tests).  ``mT`` is ``GridState.m`` transposed, (3, Nv).  Compiled by
+    :func:`_newton_compiled`; the grid sums :math:`J_n,\partial_\Omega J_n` are one loop over the nodes (``reassoc``
+    lets it be vectorised: they differ from the NumPy path at the round-off level)."""
+    n, nv = Om.size, v.size
+    ok = np.zeros(n, dtype=np.bool_)
+    gr = np.empty(nv)
+    gi = np.empty(nv)
+    for r in range(n):
+        k = K[r] + D1
+        prev = np.inf
+        for _ in range(maxiter):
+            omr = Om[r].real + D0
+            omi = Om[r].imag
+            for q in range(nv):  # G = 1 / (omega - k v_q), on its own (a loop with the division does not vectorise)
+                zr = omr - k * v[q]
+                inv = 1.0 / (zr * zr + omi * omi)
+                gr[q] = zr * inv
+                gi[q] = -omi * inv
+            j0r = j0i = j1r = j1i = j2r = j2i = 0.0
+            d0r = d0i = d1r = d1i = d2r = d2i = 0.0
+            for q in range(nv):
+                a, b = gr[q], gi[q]
+                hr = a * a - b * b  # G^2
+                hi = 2.0 * a * b
+                m0, m1, m2 = mT[0, q], mT[1, q], mT[2, q]
+                j0r += a * m0
+                j0i += b * m0
+                j1r += a * m1
+                j1i += b * m1
+                j2r += a * m2
+                j2i += b * m2
+                d0r -= hr * m0
+                d0i -= hi * m0
+                d1r -= hr * m1
+                d1i -= hi * m1
+                d2r -= hr * m2
+                d2i -= hi * m2
+            J0, J1, J2 = complex(j0r, j0i), complex(j1r, j1i), complex(j2r, j2i)
+            dJ0, dJ1, dJ2 = complex(d0r, d0i), complex(d1r, d1i), complex(d2r, d2i)
+            F = (1.0 - J0) * (1.0 + J2) + J1 * J1
+            dF = -dJ0 * (1.0 + J2) + (1.0 - J0) * dJ2 + 2.0 * J1 * dJ1
+            d = -F / dF if dF != 0 else complex(np.nan, np.nan)
+            bad = not (np.isfinite(d.real) and np.isfinite(d.imag))
+            if bad:
+                d = 0j
+            ad = abs(d)
+            big = ad > 0.25
+            if big:
+                d *= 0.25 / ad
+            Om[r] += d
+            scale = 1.0 + abs(Om[r])
+            rho = ad / prev if np.isfinite(prev) else 1.0
+            conv = (ad <= tol * scale) or ((rho < 0.5) and (ad * rho * rho <= tol * scale)) or (
+                (ad <= 1e-11 * scale) and (rho > 0.5))
+            conv = conv and not bad and not big
+            prev = ad
+            if conv:
+                ok[r] = True
+                break
+            if bad:
+                break
+    return ok
+
+
+@cache
+def _newton_compiled():
+    """:func:`_newton_loop` compiled by numba (imported here: only the runs that use it pay for it); cached on
+    disk."""
+    import numba
+
+    return numba.njit(cache=True, nogil=True, fastmath={"reassoc"}, error_model="numpy")(_newton_loop)
 
 
 def newton_roots(
@@ -38,6 +115,7 @@ def newton_roots(
     tol: float = 1e-13,
     maxiter: int = 40,
     max_jump: float = np.inf,
+    compiled: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Vectorised Newton on :math:`\mathcal D_N` from starting values ``Omega0``.
 
@@ -45,9 +123,21 @@ def newton_roots(
     ``|dOmega| <= tol (1 + |Omega|)`` within ``maxiter`` iterations, left the finite numbers
     or moved further than ``max_jump`` from its start.  Each Newton step is damped to at most
     ``0.25`` in modulus (keeps warm starts in their basin).
+
+    ``compiled=True`` runs the same iteration as one compiled loop over the roots (:func:`_newton_loop`):
+    several times faster on the small batches of a QLT step, equal to round-off (the grid sums are summed in
+    another order).  QLT in a matter gradient uses it; the homogeneous QLT keeps the NumPy loop, bit for bit.
     """
     Om = np.array(Omega0, dtype=complex, copy=True)
     K = np.asarray(K, dtype=float)
+    if compiled:
+        if Om.size:
+            ok = _newton_compiled()(Om, np.ascontiguousarray(K, dtype=float), np.ascontiguousarray(gs.m.T), gs.v,
+                                    gs.D0, gs.D1, float(tol), int(maxiter))
+        else:
+            ok = np.zeros(0, dtype=bool)
+        ok &= np.isfinite(Om) & (np.abs(Om - Omega0) <= max_jump)
+        return Om, ok
     n = Om.size
     ok = np.zeros(n, dtype=bool)
     active = np.arange(n)
@@ -80,8 +170,9 @@ def newton_roots(
     return Om, ok
 
 
-def eig_unstable(gs: GridState, K_values: np.ndarray, gamma_min: float) -> list[np.ndarray]:
-    """Eigenvalues of M(K) with Im > ``gamma_min`` for each K, polished by Newton.
+def eig_unstable(gs: GridState, K_values: np.ndarray, gamma_min: float, *, compiled: bool = False) -> list[np.ndarray]:
+    """Eigenvalues of M(K) with Im > ``gamma_min`` for each K, polished by Newton (``compiled``: that of
+    :func:`newton_roots`).
 
     Returns a list (one array of complex roots per K).
     """
@@ -90,7 +181,8 @@ def eig_unstable(gs: GridState, K_values: np.ndarray, gamma_min: float) -> list[
         ev = np.linalg.eigvals(discrete_matrix(gs.D_v, gs.v, gs.w, float(Ki)))
         ev = ev[ev.imag > gamma_min]
         if ev.size:
-            pol, ok = newton_roots(gs, ev, np.full(ev.size, float(Ki)), max_jump=1e-3 * (1 + np.abs(ev).max()))
+            pol, ok = newton_roots(gs, ev, np.full(ev.size, float(Ki)), max_jump=1e-3 * (1 + np.abs(ev).max()),
+                                   compiled=compiled)
             ev = np.where(ok, pol, ev)
             ev = ev[ev.imag > gamma_min]
             ev = _dedupe(ev)
@@ -119,6 +211,7 @@ def march(
     *,
     match_tol: float = 1e-7,
     eig_fallback: bool = True,
+    compiled: bool = False,
 ) -> None:
     """Continue roots along the K grid from ``fronts`` (index, Omega), in both directions.
 
@@ -128,7 +221,7 @@ def march(
     (``Im Omega <= gamma_min``), where it meets a root already known at that K, or where
     Newton fails; in the last case (if the root was still clearly unstable) eig(M) at the
     next K restarts it from the eigenvalue nearest to the prediction.  ``roots`` (a dict
-    ``K index -> list of Omega``) is updated in place.
+    ``K index -> list of Omega``) is updated in place.  ``compiled``: the Newton of :func:`newton_roots`.
     """
     nK = K_grid.size
     # each front: (index, Omega, previous Omega or None, direction)
@@ -141,12 +234,12 @@ def march(
             break
         idx = np.array([i + d for (i, _, _, d) in work])
         guess = np.array([z if zp is None else 2 * z - zp for (_, z, zp, _) in work], dtype=complex)
-        Om, ok = newton_roots(gs, guess, K_grid[idx], max_jump=0.2)
+        Om, ok = newton_roots(gs, guess, K_grid[idx], max_jump=0.2, compiled=compiled)
         new_work = []
         for f, j, z, good in zip(work, idx, Om, ok):
             i0, z0, _, d = f
             if not good and eig_fallback and z0.imag > 10 * gamma_min:
-                cand = eig_unstable(gs, K_grid[j : j + 1], gamma_min)[0]
+                cand = eig_unstable(gs, K_grid[j : j + 1], gamma_min, compiled=compiled)[0]
                 if cand.size:
                     z = cand[np.argmin(np.abs(cand - (2 * z0 - (f[2] if f[2] is not None else z0))))]
                     good = True

@@ -11,6 +11,7 @@ from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError, PhysicsWarning
 from .config import QLTConfig, QLTResult, output_times
 from .full import run_full_qlt
+from .raytrace import run_raytrace_qlt
 from .resonant import run_resonant_qlt
 
 __all__ = ["run_qlt"]
@@ -53,7 +54,7 @@ def run_qlt(
     dist = from_spec(dist)
     A = float(dist.rate_scale)
     lo, hi = QLT_SCALE_FREE_RANGE
-    if A > 0 and math.isfinite(A) and not lo <= A <= hi:
+    if A > 0 and math.isfinite(A) and not lo <= A <= hi and not config.has_background:
         return _run_scaled(dist, config, A, progress)
     return _run(dist, config, progress)
 
@@ -68,6 +69,8 @@ and the result mapped back (exact: c is a power of 2)."""
 
 
 def _run(dist: Distribution, config: QLTConfig, progress: Callable[..., None] | None) -> QLTResult:
+    if config.has_background:
+        return run_raytrace_qlt(dist, config, progress)
     if config.resonant:
         return run_resonant_qlt(dist, config, progress=progress)
     return run_full_qlt(dist, config, progress=progress)

@@ -158,6 +158,9 @@ def qke_to_file(
     stepper: str = "bm4",
     psi_profile: Any = None,
     gradient: float = 0.0,
+    matter: str | None = None,
+    modulate: str | None = None,
+    cell: float | None = None,
 ) -> xr.Dataset:
     """Run a QKE box ensemble [F2 eq. 4, docs §4] and return (and write) the qke.nc Dataset.
 
@@ -168,6 +171,9 @@ def qke_to_file(
     L, Nz, Nv, t_end, dt_out, realizations, seed, seed_power, dt, stepper, psi_profile, gradient
         The fields of :class:`flavomon.qke.QKEConfig` (``Nz="auto"``: the resolution rule of
         :mod:`flavomon.qke.resolution`, recorded in the file).
+    matter, modulate, cell
+        A z-dependent background (docs §12): :class:`flavomon.qke.QKEConfig` ``matter``, ``modulate``, ``cell``;
+        checked (periodic in the box, cells dividing L, a finite modulated D) before any file is touched.
     backend : str, optional
         ``"numba"``, ``"jax"`` or ``"numpy"``; default :func:`flavomon.qke.default_backend` (the fastest installed).
     workers, checkpoint_every
@@ -200,12 +206,13 @@ def qke_to_file(
         L=L, Nz=Nz, Nv=Nv, t_end=t_end, dt_out=dt_out, realizations=realizations, seed=seed,
         seed_power=seed_power, dt=dt, backend=backend, stepper=stepper, gradient=gradient,
         psi_profile=None if psi_profile is None else tuple(np.asarray(psi_profile, dtype=float).ravel()),
+        matter=matter, modulate=modulate, cell=cell,
     ).resolve(dist)  # NaN in D(v), automatic dt, dt above the stability limit: before anything else
     identity = config.identity()
     if out is None:
         return _run(dist, config, identity, None, None, workers=workers, resume=False, progress=progress,
                     command=command, checkpoint_every=checkpoint_every)
-    out = check_output_path(out, inputs=(dist.spec,))
+    out = check_output_path(out, inputs=_inputs(dist, config))
     ckpt = checkpoint_dir(out)
     with OutputLock(out, what="--out", note=_note, lock_path=lock_file(out)):
         store = CheckpointStore(ckpt, identity)
@@ -228,6 +235,12 @@ def qke_to_file(
                     command=command, checkpoint_every=checkpoint_every)
 
 
+def _inputs(dist: Distribution, config: QKEConfig) -> tuple[str, ...]:
+    """The run's input files (never overwritten by ``out``): the distribution's table and a matter table."""
+    m = config.matter_profile
+    return (dist.spec,) + ((m.spec,) if m is not None and m.kind == "table" else ())
+
+
 def _run(dist, config, identity, out, ckpt, *, workers, resume, progress, command, checkpoint_every) -> xr.Dataset:
     """Compute the ensemble (checkpointing to ``ckpt``), build the Dataset, write ``out``."""
     _warn_if_box_misses_bands(dist, config)
@@ -248,7 +261,7 @@ def _run(dist, config, identity, out, ckpt, *, workers, resume, progress, comman
     ds.attrs["qke_fingerprint"] = fingerprint(identity)
     ds.attrs["qke_identity"] = canonical_json(identity)
     if out is not None:
-        write_dataset(ds, out, inputs=(dist.spec,))
+        write_dataset(ds, out, inputs=_inputs(dist, config))
         if ckpt is not None and res.status == "completed":
             CheckpointStore(ckpt, identity).remove()
     return ds

@@ -1,0 +1,808 @@
+r"""QLT by flavomon ray tracing in a slowly varying background  [docs §12; F2 eqs. 10–12].
+
+State on a phase-space grid: cells :math:`c` of width :math:`\ell` (centres :math:`z_c`) times a fixed K grid
+:math:`K_j` (spacing :math:`\Delta K`):
+
+* :math:`D_v(z_c,t)` — the local angular distribution (cell average) on the velocity nodes;
+* :math:`\mathcal P(z_c,K_j,t)` — the local spectral density of the flavour waves, in the normalisation of full
+  QLT (:mod:`flavomon.qlt.full`: :math:`\mathcal P=\frac{L}{2\pi}|\psi_{0,K}|^2` per box mode of the whole box);
+* :math:`\Omega(z_c,K_j)` — the tracked branch of the local dispersion relation: the most unstable root of the
+  discrete relation of :math:`D_v(z_c)` where one exists, continued by Newton in K into the stable ranges.
+
+Equations [docs §12].  With the local frequency :math:`\Omega(z,K)=\Omega_{\rm hom}(K;D(\cdot,z))-\lambda(z)-Gz`,
+
+.. math::
+    \partial_t\mathcal A+\partial_z(v_g\mathcal A)+\partial_K(\dot K\mathcal A)=2\gamma\mathcal A,\qquad
+    v_g=\partial_K\Omega_R,\quad \dot K=-\partial_z\Omega_R=\lambda'(z)+G-\partial_z\Omega_{{\rm hom},R},
+
+(the Hamiltonian flow is incompressible, :math:`\partial_zv_g+\partial_K\dot K=0`, so the flux form and the advective
+form agree), and :math:`(\partial_t+v\partial_z)D_v=-\Gamma_v(z)D_v` with :math:`\Gamma_v(z)` of [F2 eq. 11] from
+the roots and :math:`\mathcal P` of the cell.  The density transported in K is :math:`\mathcal A=|X|\,\mathcal P`
+(:math:`X` of [docs §3] at the frozen local D, inside the bands; outside held at its value at the nearest band
+point of the cell, so that there the transported density is :math:`\mathcal P` itself): along a ray whose K
+changes inside a band it is :math:`|X|\mathcal P` that grows as :math:`e^{2\int\gamma dt}` (measured on the exact
+drifting box, docs §11); while D changes in time at fixed (z, K), :math:`\mathcal P` is kept (docs §10.15).
+Without gradients (:math:`\dot K=0`, z-uniform fields) the two are the same.  In z the scheme moves
+:math:`\mathcal P` itself: the |X| of neighbouring cells at one K differ by :math:`O(\ell\,\partial_z\ln|X|)`
+where both are inside a band, but by orders of magnitude where one is inside and one outside (the extension), and
+moving :math:`|X|\mathcal P` there would create or destroy power at a band's edge in z.
+
+Scheme (our design).  Each step :math:`h` is a Strang splitting
+
+1. transport over :math:`h/2`: :math:`\mathcal A` in z, then in K (dimensional splitting, the order alternating
+   between steps), and :math:`D_v` streamed by :math:`v\,h/2` (exact: a phase in the Fourier series over the
+   cells, the mean untouched);
+2. local QLT over :math:`h` in every cell: the integrator of full QLT (:func:`flavomon.qlt.integrator.step`,
+   conservative in :math:`D_0` to round-off) on the unstable points of the cell, sub-stepped if it rejects;
+   in a cell where the relaxation over the step is negligible (the linear phase) only
+   :math:`\mathcal P\to\mathcal Pe^{2\gamma h}` with the roots frozen (exact while D does not change);
+3. transport over :math:`h/2` again; then the roots are refreshed by Newton from their previous values (warm
+   starts in t) and points next to an unstable point, in K or in z, are tried from that neighbour's root (warm
+   starts in z and K), so a band can widen or move into new cells.
+
+Transport: a finite-volume flux form with a **log-linear** reconstruction: in each cell
+:math:`q(x)\propto e^{\sigma(x-x_i)}` with :math:`\sigma` the minmod of the logarithmic differences to the
+neighbours, scaled so its cell average is the cell value, and the flux the exact integral of the reconstruction
+over the region swept in the step.  It is conservative (flux form), positive for Courant numbers
+:math:`\le 1/2` (the swept regions of the two faces of a cell do not overlap and the reconstruction is
+positive), and **exact** for a profile :math:`e^{\alpha x}` moved at a constant speed — the shape of a growing
+spectrum across a band, where a linear reconstruction of :math:`\mathcal A` would smear a dynamic range of
+:math:`e^{25}`.  Boundaries: periodic in z; in K the grid ends are outflow faces and inflow brings the value of
+the end cell.
+
+Seed: :math:`\mathcal P(z_c,K_j,0)=\frac{L}{2\pi}p_{\rm seed}\times` the projection of the QKE seed on the
+tracked root (:func:`flavomon.linear.discrete.projection_factor`), as in full QLT, inside the bands; outside them
+a flat seed of the transported density, :math:`|X|\mathcal P=\frac{L}{2\pi}p_{\rm seed}` (inside the bands
+:math:`|X|` times the F2 projection is of order 1 everywhere, while the projection alone swings by six decades:
+:math:`\propto K^2` near K = 0, divergent at a branch-point edge).  Outside the points where
+the branch could be continued, :math:`v_g` is extended from the nearest point of the cell, and nothing grows.
+
+Limitations (docs §12): one tracked root per (z, K) (the most unstable); a band that opens far from every
+unstable point is not found; power that leaves a band and comes back keeps what it had (it is transported, not
+reset); entering labels get the transported stable-region density, not the exact linear evolution of the
+uniform-gradient QLT (:mod:`flavomon.qlt.entry`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..linear.discrete import GridState, X_factor, discrete_eigenvalues, projection_factor
+from .integrator import QLTState, StepParams, step as qlt_step
+from .roots import eig_unstable, find_unstable_roots, newton_roots
+
+__all__ = ["RayTracingResult", "run_ray_tracing", "advect_log", "stream_cells", "branch_on_grid", "CFL_MAX"]
+
+CFL_MAX = 0.45
+"""Largest Courant number of the transport in z and in K; the log-linear flux scheme is positive up to 1/2."""
+
+LINEAR_PHASE_RELAX = 1e-10
+"""A cell whose predicted relaxation :math:`\\max_v\\Gamma_vh` in a step is below this is advanced with frozen
+roots (:math:`\\mathcal P e^{2\\gamma h}`, D unchanged): the change of D it neglects is below 1e-10 relative,
+the round-off level of the integrator's own D_0 conservation over a run."""
+
+REFRESH_DD = 1e-14
+"""The unstable roots of a cell are refreshed by Newton when its :math:`\\sum_vw_v|\\Delta D_v|` since their last
+refresh exceeds this (relative to :math:`\\sum_vw_v|D_v|`), before its local QLT step: the integrator conserves
+:math:`D_0` only with the roots of the D it starts from (1e-9 here left a D_0 drift of 8e-10 over t = 100)."""
+
+NEIGHBOUR_NEWTON_ITER = 8
+"""Newton iterations allowed when a point next to an unstable one is tried from its neighbour's root (it is tried
+again at every step, so a failure must be cheap; a warm start one grid point away converges in 3-5), and when
+the stable part of the branch is refreshed (continued beam-like roots next to a pole of the resolvent often do
+not converge at all; they keep their value, which only sets v_g and |X| where nothing grows)."""
+
+RESCAN_DD = 1e-2
+"""A cell is searched afresh for unstable roots (coarse eig and continuation, :func:`find_unstable_roots`) when its
+:math:`\\sum_vw_v|\\Delta D_v|` since its last search exceeds this fraction of :math:`\\sum_vw_v|D_v(0)|`: a band
+that saturated can open again when unconverted neutrinos stream in, far from any unstable point, where the
+neighbour trials cannot see it (benchmark a = 0.9 in a sine lambda: the conversion at the lambda minimum feeds on
+this).  1 % is a quarter of the change of a homogeneous saturation (0.03 of 1.2 for a = 0.9)."""
+
+RESCAN_STRIDE = 12
+"""Coarse eig stride of those searches (the continuation fills each band found point by point)."""
+
+REFRESH_STABLE_DD = 1e-4
+"""The stable part of the branch (used only for :math:`v_g` and :math:`|X|` of the transport outside the bands,
+where nothing grows) is refreshed when the cell's D has changed by this much (relative, as above) since."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# transport
+def _minmod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where(a * b > 0, np.where(np.abs(a) < np.abs(b), a, b), 0.0)
+
+
+def _swept(q: np.ndarray, s: np.ndarray, frac: np.ndarray, side: int) -> np.ndarray:
+    r"""Content (in units of the cell width) of the log-linear reconstruction of cells ``q`` with log-slope ``s``
+    per cell width, over the fraction ``frac`` of the cell next to its right face (side=+1) or left face (-1)."""
+    a = s * side  # growth towards the face
+    # reconstruction normalised to the cell average: q(x) = q a e^{a x} / (e^{a/2} - e^{-a/2}), x in [-1/2, 1/2]
+    # content over [1/2 - f, 1/2] = q (e^{a/2} - e^{a(1/2 - f)}) / (e^{a/2} - e^{-a/2})
+    small = np.abs(a) < 1e-6
+    a_s = np.where(small, 1.0, a)
+    num = -np.expm1(-a_s * frac)  # 1 - e^{-a f}
+    den = -np.expm1(-a_s)  # 1 - e^{-a}
+    ratio = np.where(small, frac * (1 + 0.5 * a * (1 - frac)), num / den)
+    return q * ratio
+
+
+def advect_log(q: np.ndarray, u_cell: np.ndarray, h: float, dx: float, axis: int, periodic: bool) -> np.ndarray:
+    r"""One step of :math:`\partial_tq+\partial_x(uq)=0` for positive ``q`` along ``axis``  [docs §12].
+
+    Parameters
+    ----------
+    q : ndarray
+        Cell averages (positive).
+    u_cell : ndarray
+        Velocities at the cell centres (same shape as ``q``); a face takes the mean of its two cells.  Not
+        ``periodic``: the two end faces take the end cell's speed, outflow there leaves the grid and inflow
+        brings the end cell's value.
+    h, dx : float
+        Step and cell width; ``|u| h / dx <= 1/2`` (the caller's step).
+
+    Returns
+    -------
+    ndarray
+        The new cell averages: conservative (flux form), positive, exact for :math:`q\propto e^{\alpha x}` at
+        constant u.
+    """
+    q = np.moveaxis(np.asarray(q, dtype=float), axis, -1)
+    u = np.moveaxis(np.asarray(u_cell, dtype=float), axis, -1)
+    n = q.shape[-1]
+    lq = np.log(np.maximum(q, np.finfo(float).tiny))
+    if periodic:
+        qe = np.concatenate([q[..., -1:], q, q[..., :1]], axis=-1)
+        le = np.concatenate([lq[..., -1:], lq, lq[..., :1]], axis=-1)
+        ue = np.concatenate([u[..., -1:], u, u[..., :1]], axis=-1)
+        uf = 0.5 * (ue[..., :-1] + ue[..., 1:])  # faces 0..n: face i is the left face of cell i
+    else:
+        qe = np.concatenate([q[..., :1], q, q[..., -1:]], axis=-1)
+        le = np.concatenate([lq[..., :1], lq, lq[..., -1:]], axis=-1)
+        uf = np.concatenate([u[..., :1], 0.5 * (u[..., :-1] + u[..., 1:]), u[..., -1:]], axis=-1)
+    dl = le[..., 1:] - le[..., :-1]  # n + 1 differences
+    s = np.zeros(qe.shape)
+    s[..., 1:-1] = _minmod(dl[..., 1:], dl[..., :-1])
+    if periodic:
+        s[..., 0], s[..., -1] = s[..., -2], s[..., 1]
+    frac = np.abs(uf) * h / dx
+    from_left = _swept(qe[..., :-1], s[..., :-1], frac, +1)  # cell i-1 through its right face (u > 0)
+    from_right = _swept(qe[..., 1:], s[..., 1:], frac, -1)  # cell i through its left face (u < 0)
+    F = np.where(uf > 0, from_left, -from_right)  # flux through each face, times h/dx
+    out = q - (F[..., 1:] - F[..., :n])
+    return np.moveaxis(out, -1, axis)
+
+
+def stream_cells(D_cv: np.ndarray, v: np.ndarray, h: float, L: float) -> np.ndarray:
+    r"""Free streaming :math:`(\partial_t+v\partial_z)D_v=0` of cell averages over ``h``, exact for the periodic
+    band-limited interpolant: :math:`\hat D_v(k_m)\to\hat D_v(k_m)e^{-ivk_mh}`, :math:`k_m=2\pi m/L`; the mean
+    (m = 0) is untouched, so :math:`\int dz\,D_v` is conserved to round-off.  The Nyquist coefficient of an even
+    number of cells (a real field cannot carry a one-sided phase) gets the mean of the two, :math:`\cos(vk_Nh)`: it
+    phase-mixes away over the velocities as the shorter scales of the box do (left unstreamed it froze a
+    checkerboard of the conversion into the cells)."""
+    Nc = D_cv.shape[0]
+    if Nc == 1 or h == 0.0:
+        return D_cv.copy()
+    m = np.fft.rfftfreq(Nc, d=1.0 / Nc)
+    km = 2 * np.pi * m / L
+    Dh = np.fft.rfft(D_cv, axis=0)
+    phase = np.exp(-1j * km[:, None] * v[None, :] * h)
+    if Nc % 2 == 0:
+        phase[-1] = phase[-1].real  # the Nyquist coefficient: the mean of the +-k phases
+    Dh *= phase
+    return np.fft.irfft(Dh, n=Nc, axis=0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the tracked branch
+def branch_on_grid(gs: GridState, K: np.ndarray, gamma_stop: float, guess: np.ndarray | None = None) -> np.ndarray:
+    r"""The tracked branch :math:`\Omega(K_j)` of the discrete relation of ``gs`` on the grid ``K``  [docs §3, §12].
+
+    The most unstable root where :math:`\gamma>` ``gamma_stop`` (eig on a coarse subset and continuation,
+    :func:`flavomon.qlt.roots.find_unstable_roots`), NaN at the stable K of such a cell (nothing grows there; the
+    transport speeds are extended from the band); without any unstable root (a stable medium), the real root of
+    largest frequency at the middle of the grid (the fast collective branch) continued point by point by Newton.  With ``guess`` (e.g. the branch of a neighbouring cell) Newton from it first,
+    the search above only where that fails.  NaN where no root could be continued (and at K = 0).
+    """
+    nK = K.size
+    Om = np.full(nK, np.nan + 0j)
+    good_K = np.abs(K) > 1e-12
+    if guess is not None:
+        g = np.asarray(guess, dtype=complex)
+        ok_in = np.isfinite(g) & good_K
+        if ok_in.any():
+            sol, ok = newton_roots(gs, g[ok_in], K[ok_in], max_jump=0.05 + 0.5 * np.abs(g[ok_in].imag))
+            idx = np.flatnonzero(ok_in)
+            # keep the type of the guess: an unstable guess must stay unstable, a stable one stable
+            same = ok & ((sol.imag > gamma_stop) == (g[ok_in].imag > gamma_stop))
+            Om[idx[same]] = sol[same]
+            if np.all(same) and ok_in.sum() == np.isfinite(g).sum():
+                return Om
+    roots = find_unstable_roots(gs, K, gamma_stop)
+    for j, zs in roots.items():
+        if good_K[j] and (not np.isfinite(Om[j]) or Om[j].imag <= gamma_stop):
+            Om[j] = max(zs, key=lambda z: z.imag)
+    if not np.isfinite(Om).any():
+        j0 = nK // 2 if good_K[nK // 2] else nK // 2 + 1
+        ev = discrete_eigenvalues(gs.D_v, gs.v, gs.w, float(K[j0]))
+        real = ev[np.abs(ev.imag) <= 1e-9 * (1 + np.abs(ev))]
+        if real.size == 0:
+            return Om
+        Om[j0] = real[np.argmax(real.real)].real
+        _continue(gs, K, Om, good_K)
+    return Om
+
+
+def _continue(gs: GridState, K: np.ndarray, Om: np.ndarray, good_K: np.ndarray) -> None:
+    """Fill the NaN points of ``Om`` by Newton continuation from their finite neighbours (in place)."""
+    nK = K.size
+    for direction in (1, -1):
+        order = range(1, nK) if direction == 1 else range(nK - 2, -1, -1)
+        for j in order:
+            p = j - direction
+            if np.isfinite(Om[j]) or not np.isfinite(Om[p]) or not good_K[j]:
+                continue
+            pp = p - direction
+            start = Om[p] if not (0 <= pp < nK and np.isfinite(Om[pp])) else 2 * Om[p] - Om[pp]
+            if abs(start.imag) < 1e-3:
+                start = complex(start.real, 0.0)
+            sol, ok = newton_roots(gs, np.array([start]), K[j:j + 1], max_jump=0.2)
+            if ok[0]:
+                z = complex(sol[0])
+                if abs(z.imag) < 1e-10 * (1 + abs(z)):
+                    z = complex(z.real, 0.0)
+                Om[j] = z
+
+
+def _extend(a: np.ndarray) -> np.ndarray:
+    """Fill NaN entries along the last axis with the nearest finite value of the row (0 for an all-NaN row)."""
+    out = np.array(a, dtype=float, copy=True)
+    for row in out.reshape(-1, out.shape[-1]):
+        f = np.isfinite(row)
+        if not f.any():
+            row[:] = 0.0
+            continue
+        idx = np.flatnonzero(f)
+        pos = np.searchsorted(idx, np.arange(row.size))
+        left = idx[np.clip(pos - 1, 0, idx.size - 1)]
+        right = idx[np.clip(pos, 0, idx.size - 1)]
+        near = np.where(np.abs(np.arange(row.size) - left) <= np.abs(right - np.arange(row.size)), left, right)
+        row[:] = row[near]
+    return out
+
+
+def _d_dK(OmR: np.ndarray, dK: float) -> np.ndarray:
+    """Centred derivative along K where both neighbours are finite, one-sided next to a gap, NaN elsewhere."""
+    d = np.full(OmR.shape, np.nan)
+    c = (OmR[:, 2:] - OmR[:, :-2]) / (2 * dK)
+    d[:, 1:-1] = c
+    fwd = (OmR[:, 1:] - OmR[:, :-1]) / dK
+    miss = ~np.isfinite(d)
+    d[:, :-1] = np.where(miss[:, :-1], fwd, d[:, :-1])
+    miss = ~np.isfinite(d)
+    d[:, 1:] = np.where(miss[:, 1:], fwd, d[:, 1:])
+    return d
+
+
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(repr=False)
+class RayTracingResult:
+    """Output of :func:`run_ray_tracing` (axes ``t``, ``z_cell``, ``v``, ``K``).
+
+    Attributes
+    ----------
+    t, z_cell, v, w, K : ndarray
+        Output times, cell centres, velocity nodes and weights, the K grid.
+    D_cell : ndarray (nt, n_cell, Nv)
+        :math:`D_v(z_c,t)`.
+    power_cell : ndarray (nt, n_cell, n_K)
+        :math:`|\\psi_{0,K}|^2` per box mode of the whole box, locally: :math:`\\frac{2\\pi}{L}\\mathcal P(z_c,K)`.
+    gamma_cell, Omega_R_cell : ndarray (nt, n_cell, n_K)
+        Growth rate (0 where stable) and real frequency of the tracked branch (NaN where none).
+    D0_total : ndarray (nt,)
+        :math:`\\frac1L\\int dz\\,D_0` (the cell mean of :math:`\\sum_vw_vD_v`), conserved.
+    diagnostics : dict
+        Steps, wall time, the step, Courant numbers, D_0 drift.
+    """
+
+    t: np.ndarray
+    z_cell: np.ndarray
+    v: np.ndarray
+    w: np.ndarray
+    K: np.ndarray
+    D_cell: np.ndarray
+    power_cell: np.ndarray
+    gamma_cell: np.ndarray
+    Omega_R_cell: np.ndarray
+    D0_total: np.ndarray
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def D(self) -> np.ndarray:
+        """Box average of :math:`D_v`, shape (nt, Nv)."""
+        return self.D_cell.mean(axis=1)
+
+    @property
+    def power(self) -> np.ndarray:
+        """Box average of the local power, shape (nt, n_K)."""
+        return self.power_cell.mean(axis=1)
+
+    def __repr__(self) -> str:
+        return (f"RayTracingResult(t in [0, {float(self.t[-1]):g}], {self.z_cell.size} cells, n_K={self.K.size}, "
+                f"Nv={self.v.size}, D0 drift={self.diagnostics.get('D0_drift', float('nan')):.2g})")
+
+
+def run_ray_tracing(
+    D_cv: np.ndarray,
+    v: np.ndarray,
+    w: np.ndarray,
+    *,
+    L: float,
+    K: np.ndarray,
+    lam_prime_c: np.ndarray,
+    t_out: np.ndarray,
+    seed_power: float,
+    profile_w: np.ndarray,
+    gamma_stop: float = 1e-6,
+    rtol: float = 3e-3,
+    atol: float = 1e-6,
+    cfl: float = CFL_MAX,
+    max_step: float = 1.0,
+    P0_cj: np.ndarray | None = None,
+    progress: Callable[..., None] | None = None,
+) -> RayTracingResult:
+    r"""Ray-tracing QLT of a periodic box of length ``L`` in ``n_cell`` cells  [docs §12; F2 eqs. 10–12].
+
+    Parameters
+    ----------
+    D_cv : ndarray (n_cell, Nv)
+        Initial :math:`D_v(z_c)` (cell averages).
+    v, w : ndarray (Nv,)
+        Velocity nodes and weights.
+    L : float
+        Box length (the cells have width L / n_cell); also fixes the box-mode normalisation of the power.
+    K : ndarray (n_K,)
+        The fixed, equally spaced K grid; it must hold every K a band reaches during the run.
+    lam_prime_c : ndarray (n_cell,)
+        :math:`\lambda'(z_c)+G`: the matter part of :math:`\dot K` (exact for every branch).
+    t_out : ndarray
+        Output times, starting at 0.
+    seed_power : float
+        :math:`|\psi_{0,K}(0)|^2` per box mode of the QKE seed.
+    profile_w : ndarray (Nv,)
+        Seed profile weights ``w_j p_j`` (:func:`flavomon.qlt.config.profile_weights`).
+    gamma_stop, rtol, atol : float
+        Growth-rate floor and the local-QLT tolerances (as :class:`flavomon.qlt.QLTConfig`).
+    cfl : float
+        Courant number of the transport sub-steps (<= 1/2).
+    max_step : float
+        Largest step of the splitting (the local QLT steps inside it are adaptive); the transport is sub-cycled
+        at ``cfl`` within it.
+    P0_cj : ndarray (n_cell, n_K), optional
+        Initial spectral density instead of the projected seed (e.g. a wave packet).
+    progress : callable, optional
+        ``progress(t)`` after each output.
+    """
+    wall0 = time.perf_counter()
+    D = np.array(D_cv, dtype=float, copy=True)
+    Nc, Nv = D.shape
+    K = np.asarray(K, dtype=float)
+    nK = K.size
+    dK = float(K[1] - K[0])
+    ell = L / Nc
+    z_c = ell * (np.arange(Nc) + 0.5)
+    lamp = np.asarray(lam_prime_c, dtype=float).reshape(Nc)
+    if not (0 < cfl <= 0.5):
+        raise ValueError("cfl must be in (0, 1/2]")
+    params = StepParams(dk=dK, gamma_stop=gamma_stop, atol=atol, rtol=rtol)
+    gs = [GridState.build(D[c], v, w) for c in range(Nc)]
+    # ---- the branch in every cell: computed once per distinct D, warm-started from the previous cell ------------
+    Om = np.full((Nc, nK), np.nan + 0j)
+    for c in range(Nc):
+        same = next((b for b in range(c) if np.array_equal(D[b], D[c])), None)
+        if same is not None:
+            Om[c] = Om[same]
+        else:
+            Om[c] = branch_on_grid(gs[c], K, gamma_stop, guess=Om[c - 1] if c else None)
+    absX_ref = reference_absX(Om, gs, K, gamma_stop)
+    if P0_cj is None:
+        proj = np.full((Nc, nK), np.nan)
+        for c in range(Nc):
+            f = np.isfinite(Om[c])
+            if f.any():
+                proj[c, f] = projection_factor(gs[c], Om[c, f], K[f], profile_w)
+        # outside the bands a flat seed of the transported density |X| P: (L / 2 pi) p_seed.  Inside, |X| x the F2
+        # projection is of order 1 everywhere (a = 0.9: 0.25-7 across both bands, 1.00 near K = 0 where |X| ~ 1/K^2
+        # and the projection ~ K^2), while the projection alone swings from 3e-6 to 13
+        P = L / (2 * np.pi) * seed_power * np.where(np.isfinite(proj) & (proj > 0), proj, 1.0 / absX_ref)
+    else:
+        P = np.array(P0_cj, dtype=float, copy=True)
+    P = np.maximum(P, 0.0)
+    D_ref = D.copy()  # D at the last refresh of the unstable roots of each cell
+    D_ref_stable = D.copy()  # ... and of the stable part of the branch
+    # ---- output buffers -------------------------------------------------------------------------------------------
+    t_out = np.asarray(t_out, dtype=float)
+    nt = t_out.size
+    D_rec = np.empty((nt, Nc, Nv))
+    pow_rec = np.empty((nt, Nc, nK))
+    gam_rec = np.empty((nt, Nc, nK))
+    omr_rec = np.empty((nt, Nc, nK))
+    D0_rec = np.empty(nt)
+
+    def record(i: int) -> None:
+        D_rec[i] = D
+        pow_rec[i] = P * (2 * np.pi / L)
+        gam = np.where(np.isfinite(Om) & (Om.imag > gamma_stop), Om.imag, 0.0)
+        gam_rec[i] = gam
+        omr_rec[i] = np.where(np.isfinite(Om), Om.real, np.nan)
+        D0_rec[i] = float(np.mean(D @ w))
+
+    record(0)
+    h_loc = np.full(Nc, np.inf)  # the local integrator's next step in each cell
+    stats = {"root_refreshes": 0, "roots_refound_by_eig": 0, "points_entered": 0, "rescans": 0, "points_rescanned": 0}
+    D_scan = D.copy()  # D at each cell's last fresh search for unstable roots
+    scale0 = float(np.mean(np.abs(D) @ w))
+    n_steps = n_local = 0
+    order_flag = 0
+    cmax_seen = 0.0
+    t = 0.0
+    for i_out in range(1, nt):
+        t_next = t_out[i_out]
+        while t < t_next - 1e-12 * max(1.0, t_next):
+            vg, Kdot, absX = _fields(Om, gs, K, dK, ell, lamp, gamma_stop, absX_ref)
+            speed = max(float(np.max(np.abs(vg))) / ell, float(np.max(np.abs(Kdot))) / dK, 1e-300)
+            h = min(t_next - t, max_step)
+            n_tr = max(1, int(math.ceil(0.5 * h * speed / cfl - 1e-12)))  # transport sub-steps per half step
+            cmax_seen = max(cmax_seen, 0.5 * h * speed / n_tr)
+            # 1. half transport
+            P, D = _transport(P, D, vg, Kdot, absX, 0.5 * h, ell, dK, v, L, order_flag, n_tr)
+            gs = [GridState.build(D[c], v, w) for c in range(Nc)]
+            _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, neighbours=False)  # unstable roots
+            # 2. local QLT (its D_0 conservation needs the roots of the D it starts from)
+            for c in range(Nc):
+                P[c], D[c], Om[c], used, h_loc[c] = _local(gs[c], Om[c], P[c], K, h, params, gamma_stop, h_loc[c])
+                n_local += used
+                gs[c] = GridState.build(D[c], v, w)
+                if used:
+                    D_ref[c] = D[c]  # the integrator left the unstable roots at this D
+            # 3. half transport, then roots
+            P, D = _transport(P, D, vg, Kdot, absX, 0.5 * h, ell, dK, v, L, 1 - order_flag, n_tr)
+            gs = [GridState.build(D[c], v, w) for c in range(Nc)]
+            order_flag = 1 - order_flag
+            _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, unstable=False)  # stable, neighbours
+            _rescan(gs, Om, K, D, D_scan, scale0, gamma_stop, stats)
+            t += h
+            n_steps += 1
+        t = t_next
+        record(i_out)
+        if progress is not None:
+            progress(t)
+    D0_drift = float(np.max(np.abs(D0_rec - D0_rec[0])) / max(abs(D0_rec[0]), 1e-300))
+    diag = {**stats, "steps": n_steps, "local_steps": n_local, "n_cell": Nc, "cell": ell,
+            "dK": dK, "courant_max": cmax_seen, "D0_drift": D0_drift,
+            "wall_time_s": time.perf_counter() - wall0}
+    return RayTracingResult(t=t_out, z_cell=z_c, v=v, w=w, K=K, D_cell=D_rec, power_cell=pow_rec,
+                            gamma_cell=gam_rec, Omega_R_cell=omr_rec, D0_total=D0_rec, diagnostics=diag)
+
+
+def _fields(Om: np.ndarray, gs: list[GridState], K: np.ndarray, dK: float, ell: float, lamp: np.ndarray,
+            gamma_stop: float, absX_ref: np.ndarray):
+    r"""Transport fields on the grid: :math:`v_g=\partial_K\Omega_R` (extended from the nearest band point of the
+    cell), :math:`\dot K`, and :math:`|X|`: of the current root at the unstable points, ``absX_ref`` elsewhere."""
+    OmR = np.where(np.isfinite(Om), Om.real, np.nan)
+    vg = np.clip(_extend(_d_dK(OmR, dK)), -1.0, 1.0)  # causal: a group velocity is at most 1 (continued beam modes
+    # next to a pole of the resolvent can give a numerically larger slope)
+    dz = (np.roll(OmR, -1, axis=0) - np.roll(OmR, 1, axis=0)) / (2 * ell) if OmR.shape[0] > 2 else np.zeros_like(OmR)
+    dz = np.where(np.isfinite(dz), dz, 0.0)
+    Kdot = lamp[:, None] - dz
+    absX = np.array(absX_ref, copy=True)
+    for c in range(Om.shape[0]):
+        f = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)
+        if f.any():
+            x = np.abs(X_factor(gs[c], Om[c, f], K[f]))
+            absX[c, f] = np.where(np.isfinite(x) & (x > 0), x, absX[c, f])
+    return vg, Kdot, absX
+
+
+def reference_absX(Om: np.ndarray, gs: list[GridState], K: np.ndarray, gamma_stop: float) -> np.ndarray:
+    r"""The fixed :math:`|X|` of the transport outside the bands (shape (n_cell, n_K)): :math:`|X|` of the initial
+    unstable roots of each cell, :math:`\ln|X|` interpolated linearly in K across the gaps between bands and held
+    constant beyond the outer edges; 1 in a cell without a band  [docs §12].
+
+    Fixed in time and the same for the z and the K transport, so that the flow of :math:`|X|\mathcal P` around any
+    closed loop in phase space returns :math:`\mathcal P` unchanged where nothing grows (an |X| that changed with the
+    bands, or from cell to cell by extension, multiplied the power on such loops without bound)."""
+    out = np.ones(Om.shape)
+    for c in range(Om.shape[0]):
+        f = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)
+        if not f.any():
+            continue
+        x = np.abs(X_factor(gs[c], Om[c, f], K[f]))
+        good = np.isfinite(x) & (x > 0)
+        if good.any():
+            out[c] = np.exp(np.interp(K, K[f][good], np.log(x[good])))
+    return out
+
+
+def _transport(P, D, vg, Kdot, absX, h, ell, dK, v, L, order_flag, n_sub=1):
+    """Transport over ``h`` in ``n_sub`` sub-steps: the density :math:`|X|\\mathcal P` in z and in K (the order of the
+    two alternating, starting as ``order_flag`` says), D streamed in z (exact, in one go)."""
+    A = absX * P
+    Nc = P.shape[0]
+    hs = h / n_sub
+    flag = order_flag
+    for _ in range(n_sub):
+        for name in (("z", "K") if flag == 0 else ("K", "z")):
+            if name == "z":
+                if Nc > 1:
+                    A = advect_log(A, vg, hs, ell, axis=0, periodic=True)
+            elif np.any(Kdot != 0.0):
+                A = advect_log(A, Kdot, hs, dK, axis=1, periodic=False)
+        flag = 1 - flag
+    D = stream_cells(D, v, h, L)
+    return A / absX, D
+
+
+def _local(gs: GridState, Om: np.ndarray, P: np.ndarray, K: np.ndarray, h: float, params: StepParams,
+           gamma_stop: float, h_try: float = np.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
+    """Local QLT of one cell over ``h`` [F2 eqs. 10–12], starting with the step ``min(h, h_try)``: returns
+    (P, D, Om, integrator steps used, the integrator's next step)."""
+    P = P.copy()
+    Om = Om.copy()
+    uns = np.flatnonzero(np.isfinite(Om) & (Om.imag > gamma_stop))
+    if uns.size == 0:
+        return P, gs.D_v.copy(), Om, 0, h_try
+    state = QLTState(t=0.0, gs=gs, iK=uns, K=K[uns], Om=Om[uns], P=P[uns])
+    # linear phase: the relaxation over the step is negligible, D and the roots stay as they are
+    grow = np.exp(2 * Om[uns].imag * h)
+    relax = 0.5 * params.dk * float(np.max(np.abs((P[uns] * np.expm1(2 * Om[uns].imag * h)) @ state.L)))
+    if relax < LINEAR_PHASE_RELAX:
+        P[uns] = P[uns] * grow
+        return P, gs.D_v.copy(), Om, 0, h_try
+    t_done, hh, used = 0.0, min(h, h_try), 0
+    h_next = hh
+    while t_done < h * (1 - 1e-12):
+        hh = min(hh, h - t_done)
+        new, rep = qlt_step(state, hh, params, compiled=True)
+        used += 1
+        if new is None:
+            hh = rep.h_next
+            if hh < 1e-9 * h:
+                raise RuntimeError(f"ray-tracing QLT: the local step collapsed ({rep.reason}, h={hh:.3g})")
+            continue
+        t_done += hh
+        hh = h_next = rep.h_next
+        keep = rep.ok & ~rep.lost & (new.Om.imag > gamma_stop)
+        state = new
+        if not keep.all():
+            # roots that became stable leave the integrator; their power is kept on the grid
+            P[state.iK[~keep]] = state.P[~keep]
+            Om[state.iK[~keep]] = state.Om[~keep]
+            state = QLTState(t=state.t, gs=state.gs, iK=state.iK[keep], K=state.K[keep], Om=state.Om[keep],
+                             P=state.P[keep])
+            if state.n == 0:
+                break
+    if state.n:
+        P[state.iK] = state.P
+        Om[state.iK] = state.Om
+    return P, state.gs.D_v.copy(), Om, used, h_next
+
+
+def _rescan(gs: list[GridState], Om: np.ndarray, K: np.ndarray, D: np.ndarray, D_scan: np.ndarray, scale0: float,
+            gamma_stop: float, stats: dict[str, int]) -> None:
+    """Search the cells whose D moved by :data:`RESCAN_DD` since their last search for unstable roots anew, and adopt
+    those at points that are not unstable (in place)."""
+    for c in range(Om.shape[0]):
+        if float(gs[c].w @ np.abs(D[c] - D_scan[c])) <= RESCAN_DD * scale0:
+            continue
+        D_scan[c] = D[c]
+        stats["rescans"] += 1
+        for j, zs in find_unstable_roots(gs[c], K, gamma_stop, stride=RESCAN_STRIDE).items():
+            if abs(K[j]) > 1e-12 and not (np.isfinite(Om[c, j]) and Om[c, j].imag > gamma_stop):
+                Om[c, j] = max(zs, key=lambda z: z.imag)
+                stats["points_rescanned"] += 1
+
+
+def _refresh(gs: list[GridState], Om: np.ndarray, K: np.ndarray, D: np.ndarray, D_ref: np.ndarray,
+             D_ref_stable: np.ndarray, gamma_stop: float, stats: dict[str, int], *, unstable: bool = True,
+             neighbours: bool = True) -> None:
+    """Refresh the roots of the cells whose D changed (Newton warm start in t; the stable part of the branch only
+    after a larger change), and try the neighbours of every unstable point from its root (warm starts in K and
+    z).  Updates ``Om``, the references and the counters ``stats`` in place."""
+    Nc, nK = Om.shape
+    for c in range(Nc):
+        w = gs[c].w
+        scale = float(w @ np.abs(D[c])) or 1.0
+        for which, ref, tol in (("unstable", D_ref, REFRESH_DD), ("stable", D_ref_stable, REFRESH_STABLE_DD)):
+            if (which == "unstable" and not unstable) or float(w @ np.abs(D[c] - ref[c])) <= tol * scale:
+                continue
+            uns = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)
+            f = uns if which == "unstable" else (np.isfinite(Om[c]) & ~uns)
+            stats["root_refreshes"] += 1
+            if f.any():
+                sol, ok = newton_roots(gs[c], Om[c, f], K[f], max_jump=0.05 + 0.5 * np.abs(Om[c, f].imag),
+                                       maxiter=40 if which == "unstable" else NEIGHBOUR_NEWTON_ITER, compiled=True)
+                idx = np.flatnonzero(f)  # a stable root Newton could not follow keeps its value
+                Om[c, idx[ok]] = np.where(np.abs(sol[ok].imag) < 1e-10 * (1 + np.abs(sol[ok])), sol[ok].real, sol[ok])
+                if which == "unstable" and not ok.all():
+                    # an unstable root Newton lost: eig(M) at its K, the eigenvalue nearest the old root; none left
+                    # unstable: the point leaves the bands (its power stays on the grid).  The local step needs
+                    # exact roots (its D_0 conservation rests on them)
+                    for j in idx[~ok]:
+                        cand = eig_unstable(gs[c], K[j:j + 1], gamma_stop)[0]
+                        Om[c, j] = cand[np.argmin(np.abs(cand - Om[c, j]))] if cand.size else np.nan + 0j
+                        stats["roots_refound_by_eig"] += 1
+            ref[c] = D[c]
+    if not neighbours:
+        return
+    # neighbours of unstable points that are not unstable: try the neighbour's root
+    uns = np.isfinite(Om) & (Om.imag > gamma_stop)
+    cand_c, cand_j, start = [], [], []
+    for dc, dj in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        if dc and Nc < 3:
+            continue
+        src = np.roll(np.roll(uns, dc, axis=0), dj, axis=1)
+        srcOm = np.roll(np.roll(Om, dc, axis=0), dj, axis=1)
+        if dj == 1:
+            src[:, 0] = False
+        if dj == -1:
+            src[:, -1] = False
+        cc, jj = np.nonzero(src & ~uns)
+        cand_c += list(cc)
+        cand_j += list(jj)
+        start += list(srcOm[cc, jj])
+    if cand_c:
+        cand_c, cand_j, start = np.array(cand_c), np.array(cand_j), np.array(start, dtype=complex)
+        for c in np.unique(cand_c):
+            sel = cand_c == c
+            j = cand_j[sel]
+            sol, ok = newton_roots(gs[c], start[sel], K[j], max_jump=0.05 + 0.5 * np.abs(start[sel].imag),
+                                   maxiter=NEIGHBOUR_NEWTON_ITER, compiled=True)
+            good = ok & (sol.imag > gamma_stop) & (np.abs(K[j]) > 1e-12)
+            for jj, z in zip(j[good], sol[good]):
+                if not (np.isfinite(Om[c, jj]) and Om[c, jj].imag > gamma_stop):
+                    Om[c, jj] = z
+                    stats["points_entered"] += 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the run of a distribution and a QLTConfig
+CELL_SAMPLES = 8
+"""Points per cell (midpoint rule) of the cell averages of the initial :math:`D_v(z)`."""
+
+
+GRID_PAD = 0.05
+"""Padding (in K) of the automatic ray-tracing grid on each side of the union of the cells' bands."""
+
+
+def band_range(dist: Any, modulation: Any, Nv: int) -> tuple[tuple[float, float], float]:
+    """((K_lo, K_hi), K at the largest growth rate) of the union of the unstable bands of every local distribution
+    (the modulation samples of :func:`flavomon.background.modulation_samples`, or ``dist``); (inf, -inf) and 0 when
+    all are stable."""
+    from ..background import modulation_samples
+    from ..distributions import from_spec
+    from ..linear import unstable_bands
+
+    dists = [from_spec(dist)] if modulation is None or modulation.amplitude == 0.0 else modulation_samples(dist, modulation)
+    lo, hi, K_fast, g_fast = np.inf, -np.inf, 0.0, 0.0
+    for d in dists:
+        for b in unstable_bands(d, Nv=Nv):
+            lo, hi = min(lo, float(b.K_lo)), max(hi, float(b.K_hi))
+            if b.gamma_max > g_fast:
+                g_fast, K_fast = float(b.gamma_max), float(b.K_at_max)
+    return (lo, hi), K_fast
+
+
+def ray_grid(dist: Any, modulation: Any, Nv: int, *, D1bar: float, dk: float = 4.0 / 599) -> dict[str, float | int]:
+    """The automatic K grid of ray tracing: the union of the cells' bands padded by :data:`GRID_PAD`, at spacing
+    ``dk`` (default F2's), as ``dict(k_min, k_max, n_K)`` with k = K + ``D1bar`` (F2's grid for a stable case)."""
+    (lo, hi), _ = band_range(dist, modulation, Nv)
+    if not np.isfinite(lo):
+        return {"k_min": -2.0, "k_max": 2.0, "n_K": 600}
+    lo, hi = lo - GRID_PAD, hi + GRID_PAD
+    n = int(np.ceil((hi - lo) / dk)) + 1
+    return {"k_min": lo + D1bar, "k_max": lo + D1bar + (n - 1) * dk, "n_K": n}
+
+
+MEAN_SAMPLES = 64
+"""Points per modulation wavelength of the box mean :math:`\\bar D_1` (:func:`box_mean_D1`)."""
+
+
+def box_mean_D1(dist: Any, modulation: Any, Nv: int) -> float:
+    r"""The box mean :math:`\bar D_1=\langle\sum_vw_vv\,D_v(z)\rangle_z` of the initial distribution on ``Nv`` nodes:
+    the shift of the ray tracer's grid, :math:`K=k-\bar D_1`  [docs §12]."""
+    from ..background import D_of_z
+    from ..grids import VelocityGrid
+
+    vg = VelocityGrid(Nv)
+    if modulation is None or modulation.amplitude == 0.0:
+        z = np.zeros(1)
+    else:
+        z = modulation.wavelength * (np.arange(MEAN_SAMPLES) + 0.5) / MEAN_SAMPLES
+    return float(np.mean(D_of_z(dist, modulation, vg.v, z) @ (vg.w * vg.v)))
+
+
+def initial_cells(dist: Any, config: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(z_cell, D_cv, lam_prime_c) of a background run: cell centres, cell averages of the initial
+    :math:`D_v(z)` (:data:`CELL_SAMPLES` midpoints per cell) and the exact cell average of :math:`\\lambda'` plus
+    the uniform gradient  [docs §12]."""
+    from ..background import D_of_z, default_cell, parse_matter, parse_modulate
+    from ..grids import VelocityGrid
+
+    v = VelocityGrid(config.Nv).v
+    L = float(config.L)
+    matter, mod = parse_matter(config.matter), parse_modulate(config.modulate)
+    ell = float(config.cell) if config.cell is not None else default_cell(L, matter, mod)
+    Nc = int(round(L / ell))
+    zs = ell * (np.arange(Nc * CELL_SAMPLES) + 0.5) / CELL_SAMPLES
+    D_cv = D_of_z(dist, mod, v, zs).reshape(Nc, CELL_SAMPLES, v.size).mean(axis=1)
+    edges = ell * np.arange(Nc + 1)
+    lamp = np.full(Nc, float(config.gradient))
+    if matter is not None:
+        lam_e = np.asarray(matter.lam(edges), dtype=float)
+        lamp = lamp + (lam_e[1:] - lam_e[:-1]) / ell
+    return ell * (np.arange(Nc) + 0.5), D_cv, lamp
+
+
+def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | None = None) -> Any:
+    r"""Ray-tracing QLT of ``dist`` in the background of ``config`` (a :class:`~flavomon.qlt.QLTConfig` with
+    ``matter``, ``modulate`` or ``cell``)  [docs §12].
+
+    The box is ``config.L`` long, cut into cells of width ``config.cell`` (default
+    :func:`flavomon.background.default_cell`); the initial :math:`D_v(z_c)` are cell averages of
+    :func:`flavomon.background.D_of_z`, :math:`\lambda'` enters as its exact cell average
+    :math:`[\lambda(z_{c+1/2})-\lambda(z_{c-1/2})]/\ell` plus the uniform gradient ``config.gradient``.  The K grid
+    is that of ``config`` with :math:`K=k-\bar D_1(0)` (the box mean), held fixed; it must hold the unstable bands
+    of every cell (one-line error naming the range).
+
+    Returns
+    -------
+    QLTResult
+        ``D``, ``power``, ``gamma`` are the means over the cells; ``z_cell``, ``D_cell``, ``power_cell``,
+        ``gamma_cell`` the local values.
+    """
+    from ..background import check_wkb, parse_matter, parse_modulate
+    from ..errors import FlavomonInputError
+    from ..grids import VelocityGrid
+    from .config import QLTResult, output_times, profile_weights
+
+    vg = VelocityGrid(config.Nv)
+    v, w = vg.v, vg.w
+    L = float(config.L)
+    matter, mod = parse_matter(config.matter), parse_modulate(config.modulate)
+    _, D_cv, lamp = initial_cells(dist, config)
+    D1bar = box_mean_D1(dist, mod, config.Nv)
+    k = np.linspace(float(config.k_min), float(config.k_max), int(config.n_K))
+    K = k - D1bar
+    # the grid must hold the bands of every cell
+    gamma_stop = float(config.gamma_stop) * min(1.0, float(np.mean(np.abs(D_cv) @ w)))
+    (lo, hi), K_fast = band_range(dist, mod, config.Nv)
+    if np.isfinite(lo) and (lo < K[0] or hi > K[-1]):
+        g = ray_grid(dist, mod, config.Nv, D1bar=D1bar, dk=float(k[1] - k[0]))
+        raise FlavomonInputError(
+            f"the K grid k in [{config.k_min:g}, {config.k_max:g}] (K = k - {D1bar:.4g}) misses unstable K of the "
+            f"cells (K in [{lo:.3g}, {hi:.3g}]); use --k-min {g['k_min']:.4f} --k-max {g['k_max']:.4f} "
+            f"--n-K {g['n_K']} (the same spacing), or leave the grid out")
+    check_wkb(matter, mod, K_fast, stacklevel=2)
+    t_out = output_times(config)
+    res = run_ray_tracing(D_cv, v, w, L=L, K=K, lam_prime_c=lamp, t_out=t_out, seed_power=float(config.seed_power),
+                          profile_w=profile_weights(config.psi_profile, vg), gamma_stop=gamma_stop,
+                          rtol=float(config.rtol), atol=float(config.atol) * min(1.0, float(np.mean(np.abs(D_cv) @ w))),
+                          progress=None if progress is None else (lambda t: progress(t, steps=0)))
+    power = res.power
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # K where no cell is unstable: NaN, as in full QLT
+        OmR = np.nanmean(np.where(res.gamma_cell > 0, res.Omega_R_cell, np.nan), axis=1)
+    diag = dict(res.diagnostics)
+    diag["method"] = "ray tracing"
+    return QLTResult(
+        t=t_out, v=v, w=w, K=K, k=K + D1bar, D=res.D, power=power, P=power * L / (2 * np.pi),
+        gamma=res.gamma_cell.mean(axis=1), Omega_R=OmR, D0=res.D0_total, status="completed", saturated=False,
+        t_saturation=None, config=config, diagnostics=diag, z_cell=res.z_cell, D_cell=res.D_cell,
+        power_cell=res.power_cell, gamma_cell=res.gamma_cell)
