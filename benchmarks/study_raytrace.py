@@ -33,6 +33,23 @@ def l1_profile(D_cell: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.abs(D_cell[-1] - D_cell[0]) @ w
 
 
+def _drifts(q, r) -> dict:
+    """Largest relative change of the box lepton number D_0 in the QLT and in the QKE (every realization)."""
+    return {"D0_drift_qlt": float(np.max(np.abs(r.D0 - r.D0[0])) / abs(r.D0[0])),
+            "D0_drift_qke": float(np.max(np.abs(q.D0 - q.D0[:, :1])) / np.max(np.abs(q.D0[:, 0])))}
+
+
+def _axes():
+    """(pyplot, figure, axes) of one 7 x 4 panel, off screen."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    return plt, fig, ax
+
+
 def _save(q, r, out: str, case: str) -> None:
     """The two runs as files, and their space-time maps side by side (flavomon plot qke.nc qlt.nc)."""
     from flavomon.plotting.spacetime import plot_spacetime
@@ -76,21 +93,15 @@ def run_case_A(args) -> dict:
         "lambda_prime_c": (lam_a * 2 * math.pi / Lb * np.cos(2 * math.pi * r.z_cell / Lb)).tolist(),
         "wall_qke_s": t_qke, "wall_qlt_s": t_qlt, "cost_ratio": t_qke / t_qlt,
         "qke_workers": args.workers or os.cpu_count(), "qlt_diagnostics": r.diagnostics,
-        "D0_drift_qlt": float(np.max(np.abs(r.D0 - r.D0[0])) / abs(r.D0[0])),
-        "D0_drift_qke": float(np.max(np.abs(q.D0 - q.D0[:, :1])) / np.max(np.abs(q.D0[:, 0]))),
+        **_drifts(q, r),
     }
     _figure_A(out, os.path.join(args.out, "raytrace_caseA.png"))
     return out
 
 
 def _figure_A(d: dict, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt, fig, ax = _axes()
     z = np.array(d["z_cell"])
-    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
     qke, err = np.array(d["L1_qke_mean"]), np.array(d["L1_qke_realizations_std"]) / math.sqrt(d["realizations"])
     ax.errorbar(z, qke, yerr=err, fmt="o-", label=f"QKE mean of {d['realizations']} (± std. error)")
     ax.plot(z, d["L1_qlt"], "s-", label="ray-tracing QLT")
@@ -146,21 +157,15 @@ def run_case_B(args) -> dict:
         "ratio_to_homogeneous": float(l1_cells.mean() / hom_cells.mean()),
         "L1_change_qke": (np.abs(Dq[-1] - Dq[0]) @ w).tolist(), "L1_change_qlt": l1_profile(r.D_cell, w).tolist(),
         "wall_qke_s": t_qke, "wall_qlt_s": t_qlt, "cost_ratio": t_qke / t_qlt, "qlt_diagnostics": r.diagnostics,
-        "D0_drift_qlt": float(np.max(np.abs(r.D0 - r.D0[0])) / abs(r.D0[0])),
-        "D0_drift_qke": float(np.max(np.abs(q.D0 - q.D0[:, :1])) / np.max(np.abs(q.D0[:, 0]))),
+        **_drifts(q, r),
     }
     _figure_B(out, os.path.join(args.out, "raytrace_caseB.png"))
     return out
 
 
 def _figure_B(d: dict, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt, fig, ax = _axes()
     z = np.array(d["z_cell"])
-    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
     ax.plot(z, d["L1_change_qke"], "o-", label="QKE mean: change of D")
     ax.plot(z, d["L1_change_qlt"], "s-", label="ray-tracing QLT: change of D")
     ax.plot(z, d["L1_qlt_vs_qke_cells"], "^-", label="L1(D_QLT, D_QKE) at t_end")
