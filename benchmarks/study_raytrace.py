@@ -39,6 +39,50 @@ def _drifts(q, r) -> dict:
             "D0_drift_qke": float(np.max(np.abs(q.D0 - q.D0[:, :1])) / np.max(np.abs(q.D0[:, 0])))}
 
 
+def onset_times(out: str, case: str, levels=(1e-6, 1e-3)) -> dict:
+    """The linear phase, cell by cell: the first time the local power (docs §12, ``local_power``) exceeds each level,
+    QKE ensemble mean and QLT, from the files :func:`_save` wrote."""
+    from flavomon.plotting.spacetime import local_power
+
+    ds = [fm.load(os.path.join(out, f"case{case}_{kind}.nc")) for kind in ("qke", "qlt")]
+    res = {}
+    for lev in levels:
+        first = []
+        for d in ds:
+            p, t = local_power(d), d["t"].values
+            first.append([float(t[np.argmax(p[:, i] > lev)]) if (p[:, i] > lev).any() else float("nan")
+                          for i in range(p.shape[1])])
+        res[f"{lev:g}"] = {"qke": first[0], "qlt": first[1],
+                           "max_abs_diff": float(np.nanmax(np.abs(np.subtract(first[1], first[0])))),
+                           "mean_diff_qlt_minus_qke": float(np.nanmean(np.subtract(first[1], first[0])))}
+    return res
+
+
+def correlation_in_time(q, r, times=(120, 150, 200, 250, 300, 400, 500)) -> dict:
+    """Correlation and z-averages of the conversion profiles L1_v(z_c, t) of QLT and QKE mean at several times: where
+    the conversion starts, and how the two profiles part later."""
+    w = r.w
+    Dq = q.D_cell.mean(axis=0)
+    res = {}
+    for tt in times:
+        iq, ir = int(np.argmin(np.abs(q.t - tt))), int(np.argmin(np.abs(r.t - tt)))
+        a, b = np.abs(Dq[iq] - Dq[0]) @ w, np.abs(r.D_cell[ir] - r.D_cell[0]) @ w
+        res[f"{tt:g}"] = {"correlation": float(np.corrcoef(a, b)[0, 1]), "zavg_qke": float(a.mean()),
+                          "zavg_qlt": float(b.mean())}
+    return res
+
+
+def qke_noise_floor(D_cell_end: np.ndarray, w: np.ndarray) -> float:
+    """Statistical floor of a z-averaged L1 against the QKE mean of R realizations at t_end: half the z-averaged L1
+    between the means of the two halves of the ensemble (each half-mean differs from the full mean by about half
+    their difference).  ``D_cell_end``: (R, n_cell, Nv)."""
+    R = D_cell_end.shape[0]
+    if R < 2:
+        return float("nan")
+    a, b = D_cell_end[: R // 2].mean(axis=0), D_cell_end[R // 2:].mean(axis=0)
+    return float(0.5 * np.mean(np.abs(a - b) @ w))
+
+
 def _axes():
     """(pyplot, figure, axes) of one 7 x 4 panel, off screen."""
     import matplotlib
@@ -92,6 +136,7 @@ def run_case_A(args) -> dict:
         "zavg_ratio": float(prof_qlt.mean() / prof_qke.mean()),
         "lambda_prime_c": (lam_a * 2 * math.pi / Lb * np.cos(2 * math.pi * r.z_cell / Lb)).tolist(),
         "wall_qke_s": t_qke, "wall_qlt_s": t_qlt, "cost_ratio": t_qke / t_qlt,
+        "onset_times": onset_times(args.out, "A"), "correlation_in_time": correlation_in_time(q, r),
         "qke_workers": args.workers or os.cpu_count(), "qlt_diagnostics": r.diagnostics,
         **_drifts(q, r),
     }
@@ -156,6 +201,9 @@ def run_case_B(args) -> dict:
         "a_ref": a_ref.tolist(), "L1_homogeneous_ref": hom, "L1_homogeneous_at_local_a_zavg": float(hom_cells.mean()),
         "ratio_to_homogeneous": float(l1_cells.mean() / hom_cells.mean()),
         "L1_change_qke": (np.abs(Dq[-1] - Dq[0]) @ w).tolist(), "L1_change_qlt": l1_profile(r.D_cell, w).tolist(),
+        "correlation_of_change": float(np.corrcoef(np.abs(Dq[-1] - Dq[0]) @ w, l1_profile(r.D_cell, w))[0, 1]),
+        "qke_noise_floor_zavg_L1": qke_noise_floor(q.D_cell[:, -1], w),
+        "onset_times": onset_times(args.out, "B"),
         "wall_qke_s": t_qke, "wall_qlt_s": t_qlt, "cost_ratio": t_qke / t_qlt, "qlt_diagnostics": r.diagnostics,
         **_drifts(q, r),
     }

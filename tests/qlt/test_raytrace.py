@@ -8,7 +8,7 @@ import pytest
 import flavomon as fm
 from flavomon.errors import FlavomonInputError
 from flavomon.grids import VelocityGrid
-from flavomon.linear.discrete import GridState, discrete_eigenvalues
+from flavomon.linear.discrete import GridState, X_factor, discrete_eigenvalues
 from flavomon.qlt.raytrace import advect_log, branch_on_grid, run_ray_tracing, stream_cells
 
 
@@ -155,6 +155,34 @@ def test_packet_of_a_real_branch_moves_at_the_group_velocity_and_drifts_in_K():
     p = res.power_cell[-1]
     Kc = (p.sum(axis=0) @ K) / p.sum()
     assert abs((Kc - K0) / (lamp * 200) - 1) < 0.01  # measured 0.07 %
+
+
+def test_a_stable_medium_keeps_the_action_along_the_rays():
+    """In a stable medium the ray tracer transports the action X P (what the box keeps along a ray, measured in
+    tests/qke/test_background.py) with X of the cell's continued real branch: as a packet drifts in K from 1.0 to 1.2
+    (dK/dt = lambda' = 1e-3 over t = 200) sum X P is conserved to round-off (flux form), and sum P changes by the
+    ratio of X across the drift (13 % here), within 1 % (the packet has a width in K: measured 0.2 %)."""
+    vg = VelocityGrid(40)
+    v, w = vg.v, vg.w
+    D = np.full(40, 0.5)
+    L, Nc = 400.0, 80
+    z = (L / Nc) * (np.arange(Nc) + 0.5)
+    K = np.linspace(0.5, 1.5, 101)
+    gs = GridState.build(D, v, w)
+    Om = branch_on_grid(gs, K, 1e-6)
+    X = X_factor(gs, Om + 0j, K).real
+    assert np.all(X > 0) and X.max() / X.min() > 1.3  # the branch's X varies across the grid
+    P0 = np.full((Nc, K.size), 1e-30)
+    P0[:, 50] += np.exp(-(((z - 100) / 20) ** 2))
+    res = run_ray_tracing(np.tile(D, (Nc, 1)), v, w, L=L, K=K, lam_prime_c=np.full(Nc, 1e-3),
+                          t_out=np.array([0.0, 200.0]), seed_power=1e-13, profile_w=0.5 * w, P0_cj=P0)
+    p0, p1 = res.power_cell[0], res.power_cell[-1]
+    assert abs((p1 * X).sum() / (p0 * X).sum() - 1) < 1e-12
+    Kc = (p1.sum(axis=0) @ K) / p1.sum()
+    assert Kc - 1.0 > 0.19
+    expected = X[50] / np.interp(Kc, K, X)
+    assert abs(expected - 1) > 0.1  # a test that can tell P from X P
+    assert abs((p1.sum() / p0.sum()) / expected - 1) < 0.01, (p1.sum() / p0.sum(), expected)
 
 
 # ---------------------------------------------------------------------------------------------------------------

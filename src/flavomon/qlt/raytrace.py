@@ -108,6 +108,11 @@ this).  1 % is a quarter of the change of a homogeneous saturation (0.03 of 1.2 
 RESCAN_STRIDE = 12
 """Coarse eig stride of those searches (the continuation fills each band found point by point)."""
 
+ABSX_RANGE = (1e-3, 1e3)
+"""The values of :math:`|X|` a stable cell's reference for the transport may take: a continued real root next to a pole of the
+resolvent (a beam-like mode) has an |X| many orders of magnitude off the collective branch's, and is skipped (the
+band roots of the benchmark family have 0.25-7.4, the fast collective branch of an isotropic medium 1-7)."""
+
 REFRESH_STABLE_DD = 1e-4
 """The stable part of the branch (used only for :math:`v_g` and :math:`|X|` of the transport outside the bands,
 where nothing grows) is refreshed when the cell's D has changed by this much (relative, as above) since."""
@@ -513,7 +518,9 @@ def _fields(Om: np.ndarray, gs: list[GridState], K: np.ndarray, dK: float, ell: 
 def reference_absX(Om: np.ndarray, gs: list[GridState], K: np.ndarray, gamma_stop: float) -> np.ndarray:
     r"""The fixed :math:`|X|` of the transport outside the bands (shape (n_cell, n_K)): :math:`|X|` of the initial
     unstable roots of each cell, :math:`\ln|X|` interpolated linearly in K across the gaps between bands and held
-    constant beyond the outer edges; 1 in a cell without a band  [docs §12].
+    constant beyond the outer edges; in a cell without a band, :math:`|X|` of its continued real branch (the
+    action :math:`X\mathcal P` is what a wave keeps along a ray in a stable medium, measured on the box, docs §12),
+    1 where that branch has no value inside :data:`ABSX_RANGE`  [docs §12].
 
     Fixed in time and the same for the z and the K transport, so that the flow of :math:`|X|\mathcal P` around any
     closed loop in phase space returns :math:`\mathcal P` unchanged where nothing grows (an |X| that changed with the
@@ -521,10 +528,14 @@ def reference_absX(Om: np.ndarray, gs: list[GridState], K: np.ndarray, gamma_sto
     out = np.ones(Om.shape)
     for c in range(Om.shape[0]):
         f = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)
+        lo, hi = 0.0, np.inf
         if not f.any():
-            continue
+            f = np.isfinite(Om[c]) & (np.abs(K) > 1e-12)  # a stable cell: its continued real branch
+            lo, hi = ABSX_RANGE
+            if not f.any():
+                continue
         x = np.abs(X_factor(gs[c], Om[c, f], K[f]))
-        good = np.isfinite(x) & (x > 0)
+        good = np.isfinite(x) & (x > lo) & (x <= hi)
         if good.any():
             out[c] = np.exp(np.interp(K, K[f][good], np.log(x[good])))
     return out
