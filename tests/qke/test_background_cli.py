@@ -58,6 +58,9 @@ def test_cli_writes_the_cells(tmp_path, capsys):
     (["--modulate", "a=0.1"], "missing wavelength"),
     (["--distribution", "isotropic:D0=1e308", "--modulate", "D0=1e308,wavelength=50"], "is not finite"),
     (["--matter", "TABLE"], "not periodic"),
+    # a matter gradient far beyond any instability: the resolution rule's Nz, refused before any grid is built
+    (["--Nz", "auto", "--matter", "sin:amplitude=1e20,wavelength=50"], "beyond any machine"),
+    (["--Nz", "auto", "--matter", "sin:amplitude=1e308,wavelength=50"], "Nz = inf"),
 ])
 def test_bad_background_is_one_line_and_touches_nothing(tmp_path, capsys, extra, word):
     work = tmp_path / "work"

@@ -46,6 +46,9 @@ def test_cli_writes_the_cells_and_picks_the_grid(tmp_path, capsys):
     (["--resonant", "--matter", "sin:amplitude=0.1,wavelength=50"], "resonant QLT with a z-dependent background"),
     (["--distribution", "isotropic:D0=1e308", "--modulate", "D0=1e308,wavelength=50"], "is not finite"),
     (["--cell", "50", "--k-min", "-1", "--k-max", "1"], "misses unstable K"),
+    # K drifts across the grid millions of times per unit time: refused before the (endless) run
+    (["--matter", "sin:amplitude=1e6,wavelength=50"], "transport steps"),
+    (["--matter", "sin:amplitude=1e308,wavelength=50"], "transport steps"),
 ])
 def test_bad_background_is_one_line_and_touches_nothing(tmp_path, capsys, extra, word):
     work = tmp_path / "work"

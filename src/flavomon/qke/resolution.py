@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import FlavomonInputError
+
 __all__ = ["NZ_MARGIN", "NZ_MIN", "NzRule", "K_reach", "K_reach_range", "band_K_max", "fft_size", "nz_rule"]
 
 NZ_MARGIN = 5.5
@@ -209,9 +211,19 @@ def nz_rule(dist: Any, v: np.ndarray, D_v: np.ndarray, L: float, margin: float =
     unstable = bool(bands)
     Kb = band_K_max(bands) if unstable else edge
     Kr = K_reach(bands, float(drift)) if unstable else edge + abs(float(drift))
-    n = fft_size(max(NZ_MIN, margin * Kr * L / math.pi))
+    n = fft_size(_nz_target(margin, Kr, L))
     return NzRule(K_band=Kb, margin=float(margin), Nz_required=n, unstable=unstable, drift=float(drift), K_reach=Kr)
 
+
+
+def _nz_target(margin: float, Kr: float, L: float) -> float:
+    """``margin K_reach L / pi`` (at least NZ_MIN); a one-line error when it is not finite (a drift beyond any box)."""
+    n = max(NZ_MIN, margin * Kr * L / math.pi)
+    if not math.isfinite(n):
+        raise FlavomonInputError(
+            f"the z resolution needs Nz = inf: the modes must reach K = {Kr:.3g} (the bands plus the drift of the "
+            "gradient and matter profile over t_end); use a smaller gradient or matter amplitude, or a shorter t_end")
+    return n
 
 
 def _background_rule(dist, v, D_v, L, margin, drift, drift_range, local) -> NzRule:
@@ -230,6 +242,6 @@ def _background_rule(dist, v, D_v, L, margin, drift, drift_range, local) -> NzRu
     else:
         Kb = max(f[1] for f in found)
         Kr = Kb + max(abs(d_lo), abs(d_hi))
-    n = fft_size(max(NZ_MIN, margin * Kr * L / math.pi))
+    n = fft_size(_nz_target(margin, Kr, L))
     return NzRule(K_band=Kb, margin=float(margin), Nz_required=n, unstable=unstable, drift=float(drift), K_reach=Kr,
                   drift_range=(d_lo, d_hi), n_local=len(local), K_fastest=float(K_fast))

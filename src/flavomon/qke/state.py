@@ -97,6 +97,11 @@ def default_backend() -> str:
     return "jax" if importlib.util.find_spec("jax") is not None else "numpy"
 
 
+MAX_BACKGROUND_NZ = 2**32
+"""Largest Nz of a box with a z-dependent background that is even built (its z grid is needed before the memory
+check): 2^32 points of one complex psi_v already take 64 GiB per velocity node."""
+
+
 @dataclass(frozen=True)
 class QKEConfig:
     r"""Configuration of a periodic-box QKE run (defaults: the F2 benchmark box, docs §4).
@@ -323,6 +328,11 @@ class QKEConfig:
         rule = nz_rule(dist if isinstance(dist, Distribution) else None, vg.v, D_v, base.L, drift=G * T,
                        drift_range=((G + lo) * T, (G + hi) * T), local=local)
         base_nz = replace(base, Nz=rule.Nz_required) if base.Nz == "auto" else base
+        if int(base_nz.Nz) > MAX_BACKGROUND_NZ:  # the z grid of a background is built now: refuse what no machine holds
+            raise FlavomonInputError(
+                f"a box with this background needs Nz = {float(base_nz.Nz):.3g} points (modes up to K = "
+                f"{rule.K_reach:.3g}: the bands plus the drift of the gradient and matter profile over t_end), beyond "
+                f"any machine; use a smaller matter amplitude or gradient, a longer wavelength or a shorter t_end")
         box = base_nz.box()
         D_vz = None
         if modulation is not None:  # D_v(z, 0) on the grid, (Nv, Nz); NaN/inf named by its z

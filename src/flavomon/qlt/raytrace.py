@@ -73,6 +73,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..errors import FlavomonInputError
 from ..linear.discrete import GridState, X_factor, discrete_eigenvalues, projection_factor
 from .integrator import QLTState, StepParams, step as qlt_step
 from .roots import eig_unstable, find_unstable_roots, newton_roots
@@ -761,6 +762,24 @@ def initial_cells(dist: Any, config: Any) -> tuple[np.ndarray, np.ndarray, np.nd
     return ell * (np.arange(Nc) + 0.5), D_cv, lamp
 
 
+MAX_TRANSPORT_STEPS = 1e6
+"""Most transport sub-steps (Courant number :data:`CFL_MAX`) a ray-tracing run may need before it is refused: Case A
+of docs §12 needs about 2000, and each sub-step moves the whole phase-space grid."""
+
+
+def _check_transport_cost(lamp: np.ndarray, dK: float, ell: float, t_end: float) -> None:
+    r"""One-line error when the matter part of the K drift, :math:`\max|\lambda'+G|`, needs more than
+    :data:`MAX_TRANSPORT_STEPS` transport sub-steps over ``t_end`` (a lower bound: :math:`v_g\le1` in z)."""
+    drift = float(np.max(np.abs(lamp))) if lamp.size else 0.0
+    n = t_end * max(1.0 / ell, drift / dK) / CFL_MAX if np.isfinite(drift) else math.inf
+    if n > MAX_TRANSPORT_STEPS:
+        raise FlavomonInputError(
+            f"the matter profile and gradient move K by up to |lambda' + G| = {drift:.3g} per unit time, across the "
+            f"K grid's spacing {dK:.3g} about {drift / dK:.3g} times per unit time: the ray tracer would need "
+            f"{n:.3g} transport steps (more than {MAX_TRANSPORT_STEPS:.0e}); use a smaller amplitude or gradient, a "
+            f"longer wavelength or a shorter t_end")
+
+
 def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | None = None) -> Any:
     r"""Ray-tracing QLT of ``dist`` in the background of ``config`` (a :class:`~flavomon.qlt.QLTConfig` with
     ``matter``, ``modulate`` or ``cell``)  [docs §12].
@@ -779,7 +798,6 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
         ``gamma_cell`` the local values.
     """
     from ..background import check_wkb, parse_matter, parse_modulate
-    from ..errors import FlavomonInputError
     from ..grids import VelocityGrid
     from .config import QLTResult, output_times, profile_weights
 
@@ -791,6 +809,7 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     D1bar = box_mean_D1(dist, mod, config.Nv)
     k = np.linspace(float(config.k_min), float(config.k_max), int(config.n_K))
     K = k - D1bar
+    _check_transport_cost(lamp, float(K[1] - K[0]), L / D_cv.shape[0], float(config.t_end))
     # the grid must hold the bands of every cell
     gamma_stop = float(config.gamma_stop) * min(1.0, float(np.mean(np.abs(D_cv) @ w)))
     (lo, hi), K_fast = band_range(dist, mod, config.Nv)
