@@ -481,10 +481,21 @@ def default_cell(L: float, matter: Matter | None, modulation: Modulation | None)
     return L / n
 
 
+MAX_CELLS = 100_000
+"""Most cells a box may be cut into: every cell carries a local spectrum (QKE) or a row of the phase-space grid
+(ray tracing) at every output time; a cell is meant to hold many flavour wavelengths (docs §12)."""
+
+
 def check_cell(ell: float, L: float) -> None:
-    """One-line FlavomonInputError unless ``ell > 0`` divides L (an integer number of cells, within 1e-9)."""
+    """One-line FlavomonInputError unless ``ell > 0`` divides L (an integer number of cells, within 1e-9) into at
+    most :data:`MAX_CELLS` cells."""
     ell = as_number("--cell", ell, positive=True)
     L = as_number("L", L, positive=True)
+    if L / ell > MAX_CELLS:
+        raise FlavomonInputError(
+            f"--cell {ell:g} cuts the box L = {L:g} into {L / ell:.3g} cells (at most {MAX_CELLS}); a cell holds the "
+            f"local spectrum of many flavour wavelengths: use --cell of a few wavelengths or more (e.g. L/8 = "
+            f"{L / 8:g})")
     if not _divides(ell, L):
         raise FlavomonInputError(
             f"--cell {ell:g} does not divide the box length L = {L:g} into an integer number of cells; use L/n "

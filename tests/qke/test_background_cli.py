@@ -61,6 +61,7 @@ def test_cli_writes_the_cells(tmp_path, capsys):
     # a matter gradient far beyond any instability: the resolution rule's Nz, refused before any grid is built
     (["--Nz", "auto", "--matter", "sin:amplitude=1e20,wavelength=50"], "beyond any machine"),
     (["--Nz", "auto", "--matter", "sin:amplitude=1e308,wavelength=50"], "Nz = inf"),
+    (["--cell", "1e-9"], "cells (at most"),
 ])
 def test_bad_background_is_one_line_and_touches_nothing(tmp_path, capsys, extra, word):
     work = tmp_path / "work"

@@ -49,6 +49,10 @@ def test_cli_writes_the_cells_and_picks_the_grid(tmp_path, capsys):
     # K drifts across the grid millions of times per unit time: refused before the (endless) run
     (["--matter", "sin:amplitude=1e6,wavelength=50"], "transport steps"),
     (["--matter", "sin:amplitude=1e308,wavelength=50"], "transport steps"),
+    (["--cell", "1e-9"], "cells (at most"),
+    # ray tracing does not rescale: a rate scale far from 1, in the base or a local distribution, is refused
+    (["--modulate", "a=1e300,wavelength=50"], "int|D|dv"),
+    (["--distribution", "isotropic:D0=1e-12", "--matter", "sin:amplitude=1e-14,wavelength=50"], "int|D|dv"),
 ])
 def test_bad_background_is_one_line_and_touches_nothing(tmp_path, capsys, extra, word):
     work = tmp_path / "work"

@@ -711,14 +711,44 @@ def band_range(dist: Any, modulation: Any, Nv: int) -> tuple[tuple[float, float]
     return (lo, hi), K_fast
 
 
+def check_scale(dist: Any, modulation: Any) -> None:
+    """One-line error when the base distribution of a ray-tracing run, or a local one of its modulation, has a rate
+    scale outside :data:`flavomon.qlt.run.QLT_SCALE_FREE_RANGE`: ray tracing does not rescale (its cells would need
+    one scale each)."""
+    from ..background import modulation_samples
+    from ..distributions import from_spec
+    from .run import QLT_SCALE_FREE_RANGE
+
+    base = from_spec(dist)
+    lo, hi = QLT_SCALE_FREE_RANGE
+    for d in [base] + (list(modulation_samples(base, modulation)) if modulation is not None else []):
+        A = float(d.rate_scale)
+        if not lo <= A <= hi:
+            raise FlavomonInputError(
+                f"ray tracing solves distributions with int|D|dv in [2^-20, 2^10] as they are; {d.name} has "
+                f"{A:.3g}: rescale the problem by D -> D/c (with k, L, t, the matter profile and the seed mapped "
+                f"alike, docs §3), or use a smaller modulation")
+
+
+MAX_AUTO_N_K = 100_000
+"""Most points of the automatic K grid (:func:`ray_grid`); F2's grid has 600."""
+
+
 def ray_grid(dist: Any, modulation: Any, Nv: int, *, D1bar: float, dk: float = 4.0 / 599) -> dict[str, float | int]:
     """The automatic K grid of ray tracing: the union of the cells' bands padded by :data:`GRID_PAD`, at spacing
     ``dk`` (default F2's), as ``dict(k_min, k_max, n_K)`` with k = K + ``D1bar`` (F2's grid for a stable case)."""
+    check_scale(dist, modulation)
     (lo, hi), _ = band_range(dist, modulation, Nv)
     if not np.isfinite(lo):
         return {"k_min": -2.0, "k_max": 2.0, "n_K": 600}
     lo, hi = lo - GRID_PAD, hi + GRID_PAD
-    n = int(np.ceil((hi - lo) / dk)) + 1
+    span = (hi - lo) / dk
+    if not span < MAX_AUTO_N_K:
+        raise FlavomonInputError(
+            f"the bands of the cells span K in [{lo:.3g}, {hi:.3g}]: at the spacing {dk:.3g} the automatic K grid "
+            f"would need {span + 1:.3g} points (at most {MAX_AUTO_N_K:.0e}); the distribution sets the scale of K "
+            f"(int|D|dv): use a smaller modulation, or give the grid (--k-min, --k-max, --n-K)")
+    n = int(np.ceil(span)) + 1
     return {"k_min": lo + D1bar, "k_max": lo + D1bar + (n - 1) * dk, "n_K": n}
 
 
@@ -805,6 +835,7 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     v, w = vg.v, vg.w
     L = float(config.L)
     matter, mod = parse_matter(config.matter), parse_modulate(config.modulate)
+    check_scale(dist, mod)
     _, D_cv, lamp = initial_cells(dist, config)
     D1bar = box_mean_D1(dist, mod, config.Nv)
     k = np.linspace(float(config.k_min), float(config.k_max), int(config.n_K))
