@@ -26,6 +26,15 @@ POWER_NORMALIZATION = (
 )
 
 
+QLT_SCALE_FREE_RANGE = (2.0**-20, 2.0**10)
+r"""Rate scales :math:`A=\int|D|dv` that QLT solves as they are (its tolerances are in units of
+``s = min(1, A)``, which keeps weak distributions scale-free: tests/qlt/test_qlt_scaling.py).  Outside
+this range (a table x 1e-12 found no growing root, x 1e12 was 8% off in the power) the run is done for
+:math:`D/c`, :math:`c=2^{\mathrm{round}(\log_2A)}`, with the configuration mapped by the symmetry
+:math:`D\to D/c`: ``k -> k/c``, ``t -> c t``, ``L -> c L``, ``seed_power -> seed_power/c^2`` [docs §3, §5],
+and the result mapped back (exact: c is a power of 2)."""
+
+
 @dataclass(frozen=True)
 class QLTConfig:
     """Configuration of a QLT run (all times in 1/mu, wavenumbers in mu).

@@ -75,6 +75,7 @@ import numpy as np
 
 from ..errors import FlavomonInputError
 from ..linear.discrete import GridState, X_factor, discrete_eigenvalues, projection_factor
+from .config import QLT_SCALE_FREE_RANGE
 from .integrator import QLTState, StepParams, step as qlt_step
 from .roots import eig_unstable, find_unstable_roots, newton_roots
 
@@ -713,11 +714,10 @@ def band_range(dist: Any, modulation: Any, Nv: int) -> tuple[tuple[float, float]
 
 def check_scale(dist: Any, modulation: Any) -> None:
     """One-line error when the base distribution of a ray-tracing run, or a local one of its modulation, has a rate
-    scale outside :data:`flavomon.qlt.run.QLT_SCALE_FREE_RANGE`: ray tracing does not rescale (its cells would need
+    scale outside :data:`flavomon.qlt.config.QLT_SCALE_FREE_RANGE`: ray tracing does not rescale (its cells would need
     one scale each)."""
     from ..background import modulation_samples
     from ..distributions import from_spec
-    from .run import QLT_SCALE_FREE_RANGE
 
     base = from_spec(dist)
     lo, hi = QLT_SCALE_FREE_RANGE

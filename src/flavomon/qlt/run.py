@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError, PhysicsWarning
-from .config import QLTConfig, QLTResult, output_times
+from .config import QLT_SCALE_FREE_RANGE, QLTConfig, QLTResult, output_times
 from .full import run_full_qlt
 from .raytrace import run_raytrace_qlt
 from .resonant import run_resonant_qlt
@@ -57,15 +57,6 @@ def run_qlt(
     if A > 0 and math.isfinite(A) and not lo <= A <= hi and not config.has_background:
         return _run_scaled(dist, config, A, progress)
     return _run(dist, config, progress)
-
-
-QLT_SCALE_FREE_RANGE = (2.0**-20, 2.0**10)
-r"""Rate scales :math:`A=\int|D|dv` that QLT solves as they are (its tolerances are in units of
-``s = min(1, A)``, which keeps weak distributions scale-free: tests/qlt/test_qlt_scaling.py).  Outside
-this range (a table x 1e-12 found no growing root, x 1e12 was 8% off in the power) the run is done for
-:math:`D/c`, :math:`c=2^{\mathrm{round}(\log_2A)}`, with the configuration mapped by the symmetry
-:math:`D\to D/c`: ``k -> k/c``, ``t -> c t``, ``L -> c L``, ``seed_power -> seed_power/c^2`` [docs §3, §5],
-and the result mapped back (exact: c is a power of 2)."""
 
 
 def _run(dist: Distribution, config: QLTConfig, progress: Callable[..., None] | None) -> QLTResult:
