@@ -39,12 +39,11 @@ def _drifts(q, r) -> dict:
             "D0_drift_qke": float(np.max(np.abs(q.D0 - q.D0[:, :1])) / np.max(np.abs(q.D0[:, 0])))}
 
 
-def onset_times(out: str, case: str, levels=(1e-6, 1e-3)) -> dict:
+def onset_times(ds, levels=(1e-6, 1e-3)) -> dict:
     """The linear phase, cell by cell: the first time the local power (docs §12, ``local_power``) exceeds each level,
-    QKE ensemble mean and QLT, from the files :func:`_save` wrote."""
+    QKE ensemble mean and QLT, from the two Datasets (qke, qlt) :func:`_save` returns."""
     from flavomon.plotting.spacetime import local_power
 
-    ds = [fm.load(os.path.join(out, f"case{case}_{kind}.nc")) for kind in ("qke", "qlt")]
     res = {}
     for lev in levels:
         first = []
@@ -94,15 +93,18 @@ def _axes():
     return plt, fig, ax
 
 
-def _save(q, r, out: str, case: str) -> None:
-    """The two runs as files, and their space-time maps side by side (flavomon plot qke.nc qlt.nc)."""
+def _save(q, r, out: str, case: str) -> list:
+    """The two runs as files, and their space-time maps side by side (flavomon plot qke.nc qlt.nc); returns the two
+    Datasets read back."""
     from flavomon.plotting.spacetime import plot_spacetime
 
     paths = [os.path.join(out, f"case{case}_{kind}.nc") for kind in ("qke", "qlt")]
     for res, path in zip((q, r), paths):
         fm.save(res, path)
-    fig = plot_spacetime(*[fm.load(p) for p in paths])
+    ds = [fm.load(p) for p in paths]
+    fig = plot_spacetime(*ds)
     fig.savefig(os.path.join(out, f"raytrace_case{case}_spacetime.png"), dpi=110)
+    return ds
 
 
 def run_case_A(args) -> dict:
@@ -121,7 +123,7 @@ def run_case_A(args) -> dict:
     grid = ray_grid(dist, None, 100, D1bar=box_mean_D1(dist, None, 100))
     r = fm.run_qlt(dist, fm.QLTConfig(L=Lb, matter=matter, cell=args.cell, t_end=args.t_end, **grid))
     t_qlt = time.perf_counter() - t0
-    _save(q, r, args.out, "A")
+    ds = _save(q, r, args.out, "A")
     w = r.w
     prof_qke = l1_profile(q.D_cell.mean(axis=0), w)
     prof_qlt = l1_profile(r.D_cell, w)
@@ -136,7 +138,7 @@ def run_case_A(args) -> dict:
         "zavg_ratio": float(prof_qlt.mean() / prof_qke.mean()),
         "lambda_prime_c": (lam_a * 2 * math.pi / Lb * np.cos(2 * math.pi * r.z_cell / Lb)).tolist(),
         "wall_qke_s": t_qke, "wall_qlt_s": t_qlt, "cost_ratio": t_qke / t_qlt,
-        "onset_times": onset_times(args.out, "A"), "correlation_in_time": correlation_in_time(q, r),
+        "onset_times": onset_times(ds), "correlation_in_time": correlation_in_time(q, r),
         "qke_workers": args.workers or os.cpu_count(), "qlt_diagnostics": r.diagnostics,
         **_drifts(q, r),
     }
@@ -180,7 +182,7 @@ def run_case_B(args) -> dict:
     t0 = time.perf_counter()
     r = fm.run_qlt(dist, fm.QLTConfig(L=Lb, modulate=modulate, cell=args.cell, t_end=args.t_end, **grid))
     t_qlt = time.perf_counter() - t0
-    _save(q, r, args.out, "B")
+    ds = _save(q, r, args.out, "B")
     w = r.w
     Dq = q.D_cell.mean(axis=0)
     l1_cells = np.abs(r.D_cell[-1] - Dq[-1]) @ w
@@ -203,7 +205,7 @@ def run_case_B(args) -> dict:
         "L1_change_qke": (np.abs(Dq[-1] - Dq[0]) @ w).tolist(), "L1_change_qlt": l1_profile(r.D_cell, w).tolist(),
         "correlation_of_change": float(np.corrcoef(np.abs(Dq[-1] - Dq[0]) @ w, l1_profile(r.D_cell, w))[0, 1]),
         "qke_noise_floor_zavg_L1": qke_noise_floor(q.D_cell[:, -1], w),
-        "onset_times": onset_times(args.out, "B"),
+        "onset_times": onset_times(ds),
         "wall_qke_s": t_qke, "wall_qlt_s": t_qlt, "cost_ratio": t_qke / t_qlt, "qlt_diagnostics": r.diagnostics,
         **_drifts(q, r),
     }

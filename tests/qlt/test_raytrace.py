@@ -126,33 +126,42 @@ def test_lepton_number_is_conserved(background):
 
 # ---------------------------------------------------------------------------------------------------------------
 # propagation in a stable medium
-def test_packet_of_a_real_branch_moves_at_the_group_velocity_and_drifts_in_K():
+def _stable_packet():
+    """An isotropic medium (D = 1/2 on 40 nodes: every root real) in 80 cells of a box L = 400, the fast collective
+    branch on K in [0.5, 1.5], and a packet of it at K = 1 (grid point 50) centred at z = 100 (width 20)."""
     vg = VelocityGrid(40)
     v, w = vg.v, vg.w
-    D = np.full(40, 0.5)  # isotropic: every root real
+    D = np.full(40, 0.5)
     L, Nc = 400.0, 80
     z = (L / Nc) * (np.arange(Nc) + 0.5)
     K = np.linspace(0.5, 1.5, 101)
-    Om = branch_on_grid(GridState.build(D, v, w), K, 1e-6)
+    gs = GridState.build(D, v, w)
+    Om = branch_on_grid(gs, K, 1e-6)
+    P0 = np.full((Nc, K.size), 1e-30)
+    P0[:, 50] += np.exp(-(((z - 100) / 20) ** 2))
+
+    def run(lamp, t_out):
+        return run_ray_tracing(np.tile(D, (Nc, 1)), v, w, L=L, K=K, lam_prime_c=np.full(Nc, lamp), t_out=t_out,
+                               seed_power=1e-13, profile_w=0.5 * w, P0_cj=P0)
+
+    return v, w, D, gs, z, K, Om, run
+
+
+def test_packet_of_a_real_branch_moves_at_the_group_velocity_and_drifts_in_K():
+    v, w, D, _, z, K, Om, run = _stable_packet()
     assert np.all(np.isfinite(Om)) and np.all(Om.imag == 0)  # the fast collective branch, continued in K
     j0, K0 = 50, 1.0
     # v_g independently: eig of the grid matrix at K0 +- 1e-4, the eigenvalue nearest the branch
     e = [discrete_eigenvalues(D, v, w, K0 + s * 1e-4) for s in (1, -1)]
     r = [ev[np.argmin(np.abs(ev - Om[j0]))].real for ev in e]
     vg0 = (r[0] - r[1]) / 2e-4
-    P0 = np.full((Nc, K.size), 1e-30)
-    P0[:, j0] += np.exp(-(((z - 100) / 20) ** 2))
     t_out = np.array([0.0, 100.0, 200.0])
-    res = run_ray_tracing(np.tile(D, (Nc, 1)), v, w, L=L, K=K, lam_prime_c=np.zeros(Nc), t_out=t_out,
-                          seed_power=1e-13, profile_w=0.5 * w, P0_cj=P0)
-    p = res.power_cell[-1]
+    p = run(0.0, t_out).power_cell[-1]
     zc = (p.sum(axis=1) @ z) / p.sum()
     assert abs((zc - 100) / (vg0 * 200) - 1) < 0.01  # measured 0.45 % (v_g by centred differences, dK = 0.01)
     # dK/dt = -dOmega/dz = lambda' for a uniform medium: the K centroid follows it
     lamp = 1e-3
-    res = run_ray_tracing(np.tile(D, (Nc, 1)), v, w, L=L, K=K, lam_prime_c=np.full(Nc, lamp), t_out=t_out,
-                          seed_power=1e-13, profile_w=0.5 * w, P0_cj=P0)
-    p = res.power_cell[-1]
+    p = run(lamp, t_out).power_cell[-1]
     Kc = (p.sum(axis=0) @ K) / p.sum()
     assert abs((Kc - K0) / (lamp * 200) - 1) < 0.01  # measured 0.07 %
 
@@ -162,20 +171,10 @@ def test_a_stable_medium_keeps_the_action_along_the_rays():
     tests/qke/test_background.py) with X of the cell's continued real branch: as a packet drifts in K from 1.0 to 1.2
     (dK/dt = lambda' = 1e-3 over t = 200) sum X P is conserved to round-off (flux form), and sum P changes by the
     ratio of X across the drift (13 % here), within 1 % (the packet has a width in K: measured 0.2 %)."""
-    vg = VelocityGrid(40)
-    v, w = vg.v, vg.w
-    D = np.full(40, 0.5)
-    L, Nc = 400.0, 80
-    z = (L / Nc) * (np.arange(Nc) + 0.5)
-    K = np.linspace(0.5, 1.5, 101)
-    gs = GridState.build(D, v, w)
-    Om = branch_on_grid(gs, K, 1e-6)
+    _, _, _, gs, _, K, Om, run = _stable_packet()
     X = X_factor(gs, Om + 0j, K).real
     assert np.all(X > 0) and X.max() / X.min() > 1.3  # the branch's X varies across the grid
-    P0 = np.full((Nc, K.size), 1e-30)
-    P0[:, 50] += np.exp(-(((z - 100) / 20) ** 2))
-    res = run_ray_tracing(np.tile(D, (Nc, 1)), v, w, L=L, K=K, lam_prime_c=np.full(Nc, 1e-3),
-                          t_out=np.array([0.0, 200.0]), seed_power=1e-13, profile_w=0.5 * w, P0_cj=P0)
+    res = run(1e-3, np.array([0.0, 200.0]))
     p0, p1 = res.power_cell[0], res.power_cell[-1]
     assert abs((p1 * X).sum() / (p0 * X).sum() - 1) < 1e-12
     Kc = (p1.sum(axis=0) @ K) / p1.sum()

@@ -725,7 +725,7 @@ def check_scale(dist: Any, modulation: Any) -> None:
         A = float(d.rate_scale)
         if not lo <= A <= hi:
             raise FlavomonInputError(
-                f"ray tracing solves distributions with int|D|dv in [2^-20, 2^10] as they are; {d.name} has "
+                f"ray tracing solves distributions with int|D|dv in [{lo:g}, {hi:g}] as they are; {d.name} has "
                 f"{A:.3g}: rescale the problem by D -> D/c (with k, L, t, the matter profile and the seed mapped "
                 f"alike, docs §3), or use a smaller modulation")
 
