@@ -17,15 +17,14 @@ Equations [docs §12].  With the local frequency :math:`\Omega(z,K)=\Omega_{\rm 
 
 (the Hamiltonian flow is incompressible, :math:`\partial_zv_g+\partial_K\dot K=0`, so the flux form and the advective
 form agree), and :math:`(\partial_t+v\partial_z)D_v=-\Gamma_v(z)D_v` with :math:`\Gamma_v(z)` of [F2 eq. 11] from
-the roots and :math:`\mathcal P` of the cell.  The density transported in K is :math:`\mathcal A=|X|\,\mathcal P`
-(:math:`X` of [docs §3] at the frozen local D, inside the bands; outside held at its value at the nearest band
-point of the cell, so that there the transported density is :math:`\mathcal P` itself): along a ray whose K
-changes inside a band it is :math:`|X|\mathcal P` that grows as :math:`e^{2\int\gamma dt}` (measured on the exact
-drifting box, docs §11); while D changes in time at fixed (z, K), :math:`\mathcal P` is kept (docs §10.15).
-Without gradients (:math:`\dot K=0`, z-uniform fields) the two are the same.  In z the scheme moves
-:math:`\mathcal P` itself: the |X| of neighbouring cells at one K differ by :math:`O(\ell\,\partial_z\ln|X|)`
-where both are inside a band, but by orders of magnitude where one is inside and one outside (the extension), and
-moving :math:`|X|\mathcal P` there would create or destroy power at a band's edge in z.
+the roots and :math:`\mathcal P` of the cell.  The density transported, in z and in K, is
+:math:`\mathcal A=|X|\,\mathcal P` with one reference :math:`|X|(z,K)` fixed at t = 0 (:func:`reference_absX`: of
+the initial band roots, interpolated across the gaps; in a stable cell, of its continued real branch): along a ray
+in a stable medium, and along a ray whose K changes inside a band, it is :math:`X\mathcal P` that the box keeps
+(measured, docs §11 and §12); while D changes in time at fixed (z, K), :math:`\mathcal P` is kept (docs §10.15).
+The reference does not follow the roots as D changes: an |X| that changes in time turns every round trip of power
+between two points into a gain or a loss, and where bands open and close it pumped power without bound.  Without
+gradients (:math:`\dot K=0`, z-uniform fields) none of this matters.
 
 Scheme (our design).  Each step :math:`h` is a Strang splitting
 
@@ -47,8 +46,9 @@ over the region swept in the step.  It is conservative (flux form), positive for
 :math:`\le 1/2` (the swept regions of the two faces of a cell do not overlap and the reconstruction is
 positive), and **exact** for a profile :math:`e^{\alpha x}` moved at a constant speed — the shape of a growing
 spectrum across a band, where a linear reconstruction of :math:`\mathcal A` would smear a dynamic range of
-:math:`e^{25}`.  Boundaries: periodic in z; in K the grid ends are outflow faces and inflow brings the value of
-the end cell.
+:math:`e^{25}`.  Boundaries: periodic in z; in K the grid ends are outflow faces, and inflow brings the initial
+density of the end point (outside the grid nothing grows, so a ray from beyond an end arrives with its seed; the
+end point's current value would be a source where the flow converges on it).
 
 Seed: :math:`\mathcal P(z_c,K_j,0)=\frac{L}{2\pi}p_{\rm seed}\times` the projection of the QKE seed on the
 tracked root (:func:`flavomon.linear.discrete.projection_factor`), as in full QLT, inside the bands; outside them
@@ -140,7 +140,8 @@ def _swept(q: np.ndarray, s: np.ndarray, frac: np.ndarray, side: int) -> np.ndar
     return q * ratio
 
 
-def advect_log(q: np.ndarray, u_cell: np.ndarray, h: float, dx: float, axis: int, periodic: bool) -> np.ndarray:
+def advect_log(q: np.ndarray, u_cell: np.ndarray, h: float, dx: float, axis: int, periodic: bool,
+               inflow: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     r"""One step of :math:`\partial_tq+\partial_x(uq)=0` for positive ``q`` along ``axis``  [docs §12].
 
     Parameters
@@ -150,9 +151,15 @@ def advect_log(q: np.ndarray, u_cell: np.ndarray, h: float, dx: float, axis: int
     u_cell : ndarray
         Velocities at the cell centres (same shape as ``q``); a face takes the mean of its two cells.  Not
         ``periodic``: the two end faces take the end cell's speed, outflow there leaves the grid and inflow
-        brings the end cell's value.
+        brings the values ``inflow`` (low end, high end; each of the shape of ``q`` without ``axis``), by default
+        the end cell's own value.  That default is a source wherever the flow converges on an end cell (the
+        inflow face faster than the inner one): the end cell then grows as :math:`e^{(u_{\rm end}-u_{\rm
+        inner})t/dx}` (measured: a K-grid end of the ray tracer in a medium whose D varies in z, 1e9 times its
+        value in t = 200), so a caller that knows what enters should say so.
     h, dx : float
         Step and cell width; ``|u| h / dx <= 1/2`` (the caller's step).
+    inflow : (ndarray, ndarray), optional
+        The values outside the two ends (not ``periodic`` only): what inflow through an end face brings.
 
     Returns
     -------
@@ -163,18 +170,23 @@ def advect_log(q: np.ndarray, u_cell: np.ndarray, h: float, dx: float, axis: int
     q = np.moveaxis(np.asarray(q, dtype=float), axis, -1)
     u = np.moveaxis(np.asarray(u_cell, dtype=float), axis, -1)
     n = q.shape[-1]
-    lq = np.log(np.maximum(q, np.finfo(float).tiny))
     if periodic:
         qe = np.concatenate([q[..., -1:], q, q[..., :1]], axis=-1)
-        le = np.concatenate([lq[..., -1:], lq, lq[..., :1]], axis=-1)
+        le = np.log(np.maximum(qe, np.finfo(float).tiny))
         ue = np.concatenate([u[..., -1:], u, u[..., :1]], axis=-1)
         uf = 0.5 * (ue[..., :-1] + ue[..., 1:])  # faces 0..n: face i is the left face of cell i
     else:
-        qe = np.concatenate([q[..., :1], q, q[..., -1:]], axis=-1)
-        le = np.concatenate([lq[..., :1], lq, lq[..., -1:]], axis=-1)
+        if inflow is None:
+            lo, hi = q[..., :1], q[..., -1:]
+        else:
+            # the other axes keep their order when ``axis`` moves last
+            lo = np.broadcast_to(np.asarray(inflow[0], dtype=float)[..., None], q[..., :1].shape)
+            hi = np.broadcast_to(np.asarray(inflow[1], dtype=float)[..., None], q[..., :1].shape)
+        qe = np.concatenate([lo, q, hi], axis=-1)
+        le = np.log(np.maximum(qe, np.finfo(float).tiny))
         uf = np.concatenate([u[..., :1], 0.5 * (u[..., :-1] + u[..., 1:]), u[..., -1:]], axis=-1)
     dl = le[..., 1:] - le[..., :-1]  # n + 1 differences
-    s = np.zeros(qe.shape)
+    s = np.zeros(qe.shape)  # the ghost cells outside the ends (not periodic) are flat
     s[..., 1:-1] = _minmod(dl[..., 1:], dl[..., :-1])
     if periodic:
         s[..., 0], s[..., -1] = s[..., -2], s[..., 1]
@@ -431,6 +443,9 @@ def run_ray_tracing(
     else:
         P = np.array(P0_cj, dtype=float, copy=True)
     P = np.maximum(P, 0.0)
+    # what enters the K grid through its ends: the initial density there (outside the grid nothing grows, so a ray
+    # arriving from beyond an end brings the seed it started with)
+    A_edge = ((absX_ref * P)[:, 0].copy(), (absX_ref * P)[:, -1].copy())
     D_ref = D.copy()  # D at the last refresh of the unstable roots of each cell
     D_ref_stable = D.copy()  # ... and of the stable part of the branch
     # ---- output buffers -------------------------------------------------------------------------------------------
@@ -462,13 +477,13 @@ def run_ray_tracing(
     for i_out in range(1, nt):
         t_next = t_out[i_out]
         while t < t_next - 1e-12 * max(1.0, t_next):
-            vg, Kdot, absX = _fields(Om, gs, K, dK, ell, lamp, gamma_stop, absX_ref)
+            vg, Kdot = _fields(Om, dK, ell, lamp)
             speed = max(float(np.max(np.abs(vg))) / ell, float(np.max(np.abs(Kdot))) / dK, 1e-300)
             h = min(t_next - t, max_step)
             n_tr = max(1, int(math.ceil(0.5 * h * speed / cfl - 1e-12)))  # transport sub-steps per half step
             cmax_seen = max(cmax_seen, 0.5 * h * speed / n_tr)
             # 1. half transport
-            P, D = _transport(P, D, vg, Kdot, absX, 0.5 * h, ell, dK, v, L, order_flag, n_tr)
+            P, D = _transport(P, D, vg, Kdot, absX_ref, A_edge, 0.5 * h, ell, dK, v, L, order_flag, n_tr)
             gs = [GridState.build(D[c], v, w) for c in range(Nc)]
             _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, neighbours=False)  # unstable roots
             # 2. local QLT (its D_0 conservation needs the roots of the D it starts from)
@@ -479,7 +494,7 @@ def run_ray_tracing(
                 if used:
                     D_ref[c] = D[c]  # the integrator left the unstable roots at this D
             # 3. half transport, then roots
-            P, D = _transport(P, D, vg, Kdot, absX, 0.5 * h, ell, dK, v, L, 1 - order_flag, n_tr)
+            P, D = _transport(P, D, vg, Kdot, absX_ref, A_edge, 0.5 * h, ell, dK, v, L, 1 - order_flag, n_tr)
             gs = [GridState.build(D[c], v, w) for c in range(Nc)]
             order_flag = 1 - order_flag
             _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, unstable=False)  # stable, neighbours
@@ -498,42 +513,38 @@ def run_ray_tracing(
                             gamma_cell=gam_rec, Omega_R_cell=omr_rec, D0_total=D0_rec, diagnostics=diag)
 
 
-def _fields(Om: np.ndarray, gs: list[GridState], K: np.ndarray, dK: float, ell: float, lamp: np.ndarray,
-            gamma_stop: float, absX_ref: np.ndarray):
-    r"""Transport fields on the grid: :math:`v_g=\partial_K\Omega_R` (extended from the nearest band point of the
-    cell), :math:`\dot K`, and :math:`|X|`: of the current root at the unstable points, ``absX_ref`` elsewhere."""
+def _fields(Om: np.ndarray, dK: float, ell: float, lamp: np.ndarray):
+    r"""Transport speeds on the grid: :math:`v_g=\partial_K\Omega_R` (extended from the nearest band point of the
+    cell) and :math:`\dot K`."""
     OmR = np.where(np.isfinite(Om), Om.real, np.nan)
     vg = np.clip(_extend(_d_dK(OmR, dK)), -1.0, 1.0)  # causal: a group velocity is at most 1 (continued beam modes
     # next to a pole of the resolvent can give a numerically larger slope)
     dz = (np.roll(OmR, -1, axis=0) - np.roll(OmR, 1, axis=0)) / (2 * ell) if OmR.shape[0] > 2 else np.zeros_like(OmR)
     dz = np.where(np.isfinite(dz), dz, 0.0)
     Kdot = lamp[:, None] - dz
-    absX = np.array(absX_ref, copy=True)
-    for c in range(Om.shape[0]):
-        f = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)
-        if f.any():
-            x = np.abs(X_factor(gs[c], Om[c, f], K[f]))
-            absX[c, f] = np.where(np.isfinite(x) & (x > 0), x, absX[c, f])
-    return vg, Kdot, absX
+    return vg, Kdot
 
 
 def reference_absX(Om: np.ndarray, gs: list[GridState], K: np.ndarray, gamma_stop: float) -> np.ndarray:
-    r"""The fixed :math:`|X|` of the transport outside the bands (shape (n_cell, n_K)): :math:`|X|` of the initial
-    unstable roots of each cell, :math:`\ln|X|` interpolated linearly in K across the gaps between bands and held
-    constant beyond the outer edges; in a cell without a band, :math:`|X|` of its continued real branch (the
-    action :math:`X\mathcal P` is what a wave keeps along a ray in a stable medium, measured on the box, docs §12),
-    1 where that branch has no value inside :data:`ABSX_RANGE`  [docs §12].
+    r"""The :math:`|X|` of the transport, fixed at t = 0 (shape (n_cell, n_K)): :math:`|X|` of the initial unstable
+    roots of each cell, :math:`\ln|X|` interpolated linearly in K across the gaps between bands and held constant
+    beyond the outer edges; in a cell without a band, :math:`|X|` of its continued real branch (the action
+    :math:`X\mathcal P` is what a wave keeps along a ray in a stable medium, measured on the box, docs §12); only
+    values inside :data:`ABSX_RANGE` count (1 where there are none)  [docs §12].
 
-    Fixed in time and the same for the z and the K transport, so that the flow of :math:`|X|\mathcal P` around any
-    closed loop in phase space returns :math:`\mathcal P` unchanged where nothing grows (an |X| that changed with the
-    bands, or from cell to cell by extension, multiplied the power on such loops without bound)."""
+    Fixed in time and the same for the z and the K transport, inside the bands as well, so that the flow of
+    :math:`|X|\mathcal P` around any closed loop in phase space returns :math:`\mathcal P` unchanged where nothing
+    grows.  An |X| that changed with the bands (the current root's, at the points unstable now), or from cell to cell
+    by extension, multiplied the power on such loops without bound: in a medium whose cells switch between stable and
+    unstable (benchmark a = 0.9 with ``--modulate a=0.3``) the power at stable points reached 1e4 times that of a
+    homogeneous saturation by t = 100.  The range bounds what any transport can do to :math:`\mathcal P` (next to
+    K = 0, :math:`|X|\propto K^{-2}` reached 1e10 on a grid point)."""
     out = np.ones(Om.shape)
+    lo, hi = ABSX_RANGE
     for c in range(Om.shape[0]):
         f = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)
-        lo, hi = 0.0, np.inf
         if not f.any():
             f = np.isfinite(Om[c]) & (np.abs(K) > 1e-12)  # a stable cell: its continued real branch
-            lo, hi = ABSX_RANGE
             if not f.any():
                 continue
         x = np.abs(X_factor(gs[c], Om[c, f], K[f]))
@@ -543,9 +554,10 @@ def reference_absX(Om: np.ndarray, gs: list[GridState], K: np.ndarray, gamma_sto
     return out
 
 
-def _transport(P, D, vg, Kdot, absX, h, ell, dK, v, L, order_flag, n_sub=1):
+def _transport(P, D, vg, Kdot, absX, A_edge, h, ell, dK, v, L, order_flag, n_sub=1):
     """Transport over ``h`` in ``n_sub`` sub-steps: the density :math:`|X|\\mathcal P` in z and in K (the order of the
-    two alternating, starting as ``order_flag`` says), D streamed in z (exact, in one go)."""
+    two alternating, starting as ``order_flag`` says; inflow at the K-grid ends brings ``A_edge``, (low, high)),
+    D streamed in z (exact, in one go)."""
     A = absX * P
     Nc = P.shape[0]
     hs = h / n_sub
@@ -556,7 +568,7 @@ def _transport(P, D, vg, Kdot, absX, h, ell, dK, v, L, order_flag, n_sub=1):
                 if Nc > 1:
                     A = advect_log(A, vg, hs, ell, axis=0, periodic=True)
             elif np.any(Kdot != 0.0):
-                A = advect_log(A, Kdot, hs, dK, axis=1, periodic=False)
+                A = advect_log(A, Kdot, hs, dK, axis=1, periodic=False, inflow=A_edge)
         flag = 1 - flag
     D = stream_cells(D, v, h, L)
     return A / absX, D
