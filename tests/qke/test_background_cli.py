@@ -62,6 +62,9 @@ def test_cli_writes_the_cells(tmp_path, capsys):
     (["--Nz", "auto", "--matter", "sin:amplitude=1e20,wavelength=50"], "beyond any machine"),
     (["--Nz", "auto", "--matter", "sin:amplitude=1e308,wavelength=50"], "Nz = inf"),
     (["--cell", "1e-9"], "cells (at most"),
+    # cells too narrow for a local spectrum (2 of the 64 points here; on 1 point the windowed transform was 0/0 and
+    # NaN power was written)
+    (["--cell", "2"], "too narrow for the local spectra"),
 ])
 def test_bad_background_is_one_line_and_touches_nothing(tmp_path, capsys, extra, word):
     work = tmp_path / "work"
@@ -80,14 +83,17 @@ def test_bad_background_is_one_line_and_touches_nothing(tmp_path, capsys, extra,
 
 def test_short_modulation_warns_and_runs(tmp_path):
     """Lb = 20 < 10 x 2 pi/|K| = 43 of benchmark a = 0.9's fastest mode (K = -1.47): a one-line warning, and the
-    run goes on (run as a process: pytest turns warnings into errors)."""
+    run goes on (run as a process: pytest turns warnings into errors).  The default cells, Lb / 8 = 2.5, would hold 2
+    of the 64 grid points, too few for a local spectrum: they widen to the narrowest that has one, L / 16 (at least
+    4 points: Nz / 4 = 16 cells; the first local K, 2 pi / 6.25 = 1.0, inside the box's reach)."""
     out = tmp_path / "w.nc"
     p = subprocess.run([sys.executable, "-m", "flavomon", "qke", "--distribution", "benchmark:a=0.9", "--matter",
                         "sin:amplitude=0.1,wavelength=20", "--out", str(out), *SMALL], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     warn = [line for line in p.stderr.splitlines() if "WKB invalid" in line]
     assert len(warn) == 1 and warn[0].startswith("flavomon qke: warning: WKB invalid"), p.stderr
-    assert out.exists() and fm.load(out).sizes["z_cell"] == 40  # 100 / round(8 x 100 / 20)
+    ds = fm.load(out)
+    assert ds.sizes["z_cell"] == 16 and np.all(np.isfinite(ds["power_cell"].values))
 
 
 def test_resume_with_another_background_is_refused_and_the_same_one_is_bit_identical(tmp_path):

@@ -50,6 +50,9 @@ def test_cli_writes_the_cells_and_picks_the_grid(tmp_path, capsys):
     (["--matter", "sin:amplitude=1e6,wavelength=50"], "transport steps"),
     (["--matter", "sin:amplitude=1e308,wavelength=50"], "transport steps"),
     (["--cell", "1e-9"], "cells (at most"),
+    # cells narrower than a wavelength of the fastest mode have no local spectrum (the 800 default cells of a
+    # modulation with Lb = 2 in a box of 200 ran for ever; the default now widens, test below)
+    (["--cell", "2"], "narrower than one wavelength"),
     # ray tracing does not rescale: a rate scale far from 1, in the base or a local distribution, is refused
     (["--modulate", "a=1e300,wavelength=50"], "int|D|dv"),
     (["--distribution", "isotropic:D0=1e-12", "--matter", "sin:amplitude=1e-14,wavelength=50"], "int|D|dv"),
@@ -76,6 +79,24 @@ def test_short_modulation_warns_and_runs(tmp_path):
     warn = [line for line in p.stderr.splitlines() if "WKB invalid" in line]
     assert len(warn) == 1 and warn[0].startswith("flavomon qlt: warning: WKB invalid"), p.stderr
     assert out.exists()
+
+
+def test_default_cells_are_never_narrower_than_a_wavelength(tmp_path):
+    """--modulate with Lb = 2: the default Lb / 8 = 0.25 would cut L = 100 into 400 cells of 1/17 of a wavelength of
+    the fastest mode; they widen to L / n with n = floor(L |K_fast| / 2 pi), the most cells that each hold one."""
+    from flavomon.background import parse_modulate
+    from flavomon.qlt.raytrace import band_range
+
+    out = tmp_path / "w.nc"
+    p = subprocess.run([sys.executable, "-m", "flavomon", "qlt", "--distribution", "benchmark:a=0.9", "--modulate",
+                        "a=0.1,wavelength=2", "--L", "100", *SMALL, "--t-end", "5", "--out", str(out)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    _, K_fast = band_range("benchmark:a=0.9", parse_modulate("a=0.1,wavelength=2"), 24)
+    n = int(np.floor(100 * abs(K_fast) / (2 * np.pi)))
+    ds = fm.load(out)
+    assert 10 <= n < 400 and ds.sizes["z_cell"] == n
+    assert ds["z_cell"].values[1] - ds["z_cell"].values[0] >= 2 * np.pi / abs(K_fast)
 
 
 def test_plot_draws_qke_and_qlt_side_by_side(tmp_path, capsys):

@@ -36,8 +36,9 @@ MODULATE_HELP = ("PARAM=AMP,wavelength=Lb: the family parameter PARAM of --distr
                  "PARAM + AMP sin(2 pi z / Lb) in the initial D_v(z) (docs §12), e.g. --distribution benchmark:a=0.8 "
                  "--modulate a=0.1,wavelength=1000; Lb must divide --L")
 CELL_HELP = ("width of the cells of the z-resolved output D_cell, power_cell (docs §12); must divide --L; default "
-             "L/round(8 L / shortest modulation wavelength), about a wavelength / 8. Any of --matter, --modulate, "
-             "--cell switches the cell output on")
+             "L/round(8 L / shortest modulation wavelength), about a wavelength / 8, widened where needed to hold a "
+             "local spectrum (at least 4 grid points, and 2 pi/cell inside the modes' reach). Any of --matter, "
+             "--modulate, --cell switches the cell output on")
 
 
 def cell_arg(text: str) -> float:

@@ -42,8 +42,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    "the box of length --L (docs §12)")
     p.add_argument("--modulate", default=None, metavar="PARAM=AMP,wavelength=Lb", help=MODULATE_HELP)
     p.add_argument("--cell", type=cell_arg, default=None, metavar="ELL",
-                   help="width of the ray tracer's cells (docs §12); must divide --L; default L/round(8 L / shortest "
-                        "modulation wavelength)")
+                   help="width of the ray tracer's cells (docs §12); must divide --L and hold at least one wavelength "
+                        "2 pi/|K| of the fastest-growing mode; default L/round(8 L / shortest modulation wavelength), "
+                        "widened where needed to hold one")
     p.add_argument("--out", required=True, help="output netCDF file (qlt.nc)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -32,7 +32,7 @@ import scipy.fft as sfft
 
 from ..errors import FlavomonInputError
 
-__all__ = ["GrowthFit", "fit_growth", "CellLayout", "cell_layout", "cell_diagnostics"]
+__all__ = ["GrowthFit", "fit_growth", "CellLayout", "cell_layout", "cell_diagnostics", "narrowest_cell"]
 
 
 @dataclass(frozen=True)
@@ -129,12 +129,30 @@ class CellLayout:
                 "cell_points": int(self.p), "K_cell_max": float(self.K_max)}
 
 
+MIN_CELL_POINTS = 4
+"""Fewest box grid points per cell: the Hann window of a cell vanishes at its first point, so on fewer points the
+local spectrum is degenerate (on one point it is 0/0)."""
+
+
+def narrowest_cell(L: float, Nz: int, K_max: float) -> float:
+    """The narrowest cell width L/n that :func:`cell_layout` accepts for a box (L, Nz) and modes up to ``K_max``:
+    at least :data:`MIN_CELL_POINTS` grid points, and a first local wavenumber 2 pi/cell inside the box's reach."""
+    K_top = min(float(K_max), math.pi * Nz / L)
+    return L / max(1, min(int(Nz // MIN_CELL_POINTS), int(math.floor(L * K_top / (2 * math.pi)))))
+
+
 def cell_layout(L: float, Nz: int, ell: float, K_max: float) -> CellLayout:
     """The :class:`CellLayout` of a box (L, Nz) with cells of width ``ell`` (which divides L) keeping |K| <= ``K_max``."""
     n_cell = max(1, int(round(L / ell)))
     ell = L / n_cell
     p = int(math.ceil(Nz / n_cell))
     K_top = min(float(K_max), math.pi * Nz / L)
+    if p < MIN_CELL_POINTS or 2 * math.pi / ell > K_top:
+        # the windowed transform of a cell resolves K in steps of 2 pi / ell: none of them would reach the bands
+        raise FlavomonInputError(
+            f"--cell {ell:g} is too narrow for the local spectra: a cell resolves K only in steps of 2 pi/cell = "
+            f"{2 * math.pi / ell:.3g} (the box's modes reach |K| = {K_top:.3g}) on {p} grid point(s); use --cell "
+            f"{narrowest_cell(L, Nz, K_max):g} or wider, many wavelengths of the fastest mode")
     Kc = 2.0 * np.pi * np.fft.fftfreq(p, d=ell / p)  # FFT order; even p: the Nyquist bin is -pi p / ell
     keep = np.nonzero(np.abs(Kc) <= K_top * (1 + 1e-12))[0]
     order = np.argsort(Kc[keep], kind="stable")

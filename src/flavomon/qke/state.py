@@ -43,7 +43,7 @@ from ..background import (D_of_z, Matter, Modulation, check_cell, check_wkb, def
 from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError, PhysicsWarning
 from ..grids import PeriodicBox, VelocityGrid, rate_scale
-from .diagnostics import CellLayout, cell_layout
+from .diagnostics import CellLayout, cell_layout, narrowest_cell
 from .resolution import NzRule, nz_rule
 from .steppers import RK4_IMAG_STABILITY, STEPPERS, get_stepper
 
@@ -342,7 +342,10 @@ class QKEConfig:
         cfg = base_nz.with_auto_dt(D_init)
         if cfg is base or cfg is self:
             cfg = replace(cfg)
-        ell = base.cell if base.cell is not None else default_cell(base.L, matter, modulation)
+        if base.cell is not None:
+            ell = base.cell
+        else:  # Lb / 8, but never narrower than a cell with a local spectrum (a modulation far below the WKB rule)
+            ell = max(default_cell(base.L, matter, modulation), narrowest_cell(base.L, int(cfg.Nz), rule.K_reach))
         check_cell(ell, base.L)
         cells = cell_layout(base.L, int(cfg.Nz), ell, rule.K_reach)
         D_box = D_v if D_vz is None else np.ascontiguousarray(D_vz.mean(axis=1))

@@ -65,6 +65,7 @@ uniform-gradient QLT (:mod:`flavomon.qlt.entry`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import warnings
@@ -848,6 +849,14 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     L = float(config.L)
     matter, mod = parse_matter(config.matter), parse_modulate(config.modulate)
     check_scale(dist, mod)
+    (lo, hi), K_fast = band_range(dist, mod, config.Nv)
+    if config.cell is None and K_fast != 0.0:
+        # the default cells (Lb / 8) are never narrower than a wavelength of the fastest mode (see below)
+        from ..background import default_cell
+
+        n_max = max(1, int(math.floor(L * abs(K_fast) / (2 * np.pi))))
+        if default_cell(L, matter, mod) < L / n_max:
+            config = dataclasses.replace(config, cell=L / n_max)
     _, D_cv, lamp = initial_cells(dist, config)
     D1bar = box_mean_D1(dist, mod, config.Nv)
     k = np.linspace(float(config.k_min), float(config.k_max), int(config.n_K))
@@ -855,7 +864,14 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     _check_transport_cost(lamp, float(K[1] - K[0]), L / D_cv.shape[0], float(config.t_end))
     # the grid must hold the bands of every cell
     gamma_stop = float(config.gamma_stop) * min(1.0, float(np.mean(np.abs(D_cv) @ w)))
-    (lo, hi), K_fast = band_range(dist, mod, config.Nv)
+    ell = L / D_cv.shape[0]
+    if K_fast != 0.0 and ell < 2 * np.pi / abs(K_fast):
+        # a cell is a local medium with its own spectrum: it must hold at least one wavelength of the fastest mode
+        n_max = max(1, int(math.floor(L * abs(K_fast) / (2 * np.pi))))
+        raise FlavomonInputError(
+            f"--cell {ell:g} is narrower than one wavelength 2 pi/|K| = {2 * np.pi / abs(K_fast):.3g} of the "
+            f"fastest-growing mode (K = {K_fast:.3g}): a cell has no local spectrum; use --cell {L / n_max:g} "
+            f"(= L/{n_max}) or wider, many wavelengths")
     if np.isfinite(lo) and (lo < K[0] or hi > K[-1]):
         g = ray_grid(dist, mod, config.Nv, D1bar=D1bar, dk=float(k[1] - k[0]))
         raise FlavomonInputError(
