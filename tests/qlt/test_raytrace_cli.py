@@ -53,6 +53,8 @@ def test_cli_writes_the_cells_and_picks_the_grid(tmp_path, capsys):
     # cells narrower than a wavelength of the fastest mode have no local spectrum (the 800 default cells of a
     # modulation with Lb = 2 in a box of 200 ran for ever; the default now widens, test below)
     (["--cell", "2"], "narrower than one wavelength"),
+    # a K grid with no point in the bands: the check of full QLT, per local distribution (before: ran, nothing grew)
+    (["--cell", "50", "--n-K", "2"], "misses the unstable band(s)"),
     # ray tracing does not rescale: a rate scale far from 1, in the base or a local distribution, is refused
     (["--modulate", "a=1e300,wavelength=50"], "int|D|dv"),
     (["--distribution", "isotropic:D0=1e-12", "--matter", "sin:amplitude=1e-14,wavelength=50"], "int|D|dv"),

@@ -45,8 +45,9 @@ D_v by ~2e-3 (the solver's rtol is 3e-3), ~20 points by ~7e-3 and ~10 points by 
 
 
 def check_band_sampling(dist: Distribution, config: QLTConfig, i_unstable: list[int] | None, k_grid: np.ndarray,
-                        D1: float, gamma_stop: float) -> None:
-    """Error if the K grid has no point in an unstable band, PhysicsWarning if it has too few.
+                        D1: float, gamma_stop: float) -> int | None:
+    """Error if the K grid has no point in an unstable band, PhysicsWarning if it has too few; returns the number of
+    band points counted (None where nothing was counted: enough unstable points given, or no band).
 
     The bands come from the linear module's band search on the same ``Nv`` nodes
     (:func:`flavomon.linear.unstable_bands`), whose scan range and spacing scale with
@@ -56,15 +57,15 @@ def check_band_sampling(dist: Distribution, config: QLTConfig, i_unstable: list[
     root (None: the grid points inside the bands are counted).
     """
     if i_unstable is not None and len(i_unstable) >= MIN_BAND_POINTS:
-        return
+        return None
     bands = [(b.K_lo + D1, b.K_hi + D1) for b in linear_bands(dist, Nv=config.Nv) if b.gamma_max > gamma_stop]
     if not bands:
-        return  # stable (or only slower than gamma_stop): nothing missing
+        return None  # stable (or only slower than gamma_stop): nothing missing
     if i_unstable is None:
         i_unstable = [i for i, k in enumerate(k_grid) if any(a <= k <= b for a, b in bands)]
     n = len(i_unstable)
     if n >= MIN_BAND_POINTS:
-        return
+        return n
     lo = min(a for a, _ in bands)
     hi = max(b for _, b in bands)
     pad = 0.1 * (hi - lo)
@@ -83,6 +84,7 @@ def check_band_sampling(dist: Distribution, config: QLTConfig, i_unstable: list[
         PhysicsWarning,
         stacklevel=3,
     )
+    return n
 
 
 def drift_label_range(bands: list[tuple[float, float]], drift: float) -> tuple[float, float]:

@@ -707,17 +707,43 @@ GRID_PAD = 0.05
 """Padding (in K) of the automatic ray-tracing grid on each side of the union of the cells' bands."""
 
 
+def local_distributions(dist: Any, modulation: Any) -> list[Any]:
+    """The local distributions whose bands stand for every cell's: ``dist`` itself, or the samples of the modulated
+    parameter (:func:`flavomon.background.modulation_samples`)."""
+    from ..background import modulation_samples
+    from ..distributions import from_spec
+
+    if modulation is None or modulation.amplitude == 0.0:
+        return [from_spec(dist)]
+    return modulation_samples(dist, modulation)
+
+
+def check_band_points(dist: Any, modulation: Any, config: Any, k: np.ndarray, D1bar: float,
+                      gamma_stop: float) -> None:
+    """The K-grid check of full QLT (:func:`flavomon.qlt.checks.check_band_sampling`: an error if a local
+    distribution's bands hold no grid point, one PhysicsWarning, for the worst sampled, if they hold too few)
+    for every local distribution, on the ray tracer's grid :math:`k=K+\bar D_1`."""
+    from .checks import check_band_sampling
+
+    worst = None
+    for d in local_distributions(dist, modulation):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            n = check_band_sampling(d, config, None, k, D1bar, gamma_stop)
+        if caught and (worst is None or n < worst[0]):
+            worst = (n, caught[0])
+    if worst is not None:
+        warnings.warn(worst[1].message, worst[1].category, stacklevel=3)
+
+
 def band_range(dist: Any, modulation: Any, Nv: int) -> tuple[tuple[float, float], float]:
     """((K_lo, K_hi), K at the largest growth rate) of the union of the unstable bands of every local distribution
     (the modulation samples of :func:`flavomon.background.modulation_samples`, or ``dist``); (inf, -inf) and 0 when
     all are stable."""
-    from ..background import modulation_samples
-    from ..distributions import from_spec
     from ..linear import unstable_bands
 
-    dists = [from_spec(dist)] if modulation is None or modulation.amplitude == 0.0 else modulation_samples(dist, modulation)
     lo, hi, K_fast, g_fast = np.inf, -np.inf, 0.0, 0.0
-    for d in dists:
+    for d in local_distributions(dist, modulation):
         for b in unstable_bands(d, Nv=Nv):
             lo, hi = min(lo, float(b.K_lo)), max(hi, float(b.K_hi))
             if b.gamma_max > g_fast:
@@ -878,6 +904,7 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
             f"the K grid k in [{config.k_min:g}, {config.k_max:g}] (K = k - {D1bar:.4g}) misses unstable K of the "
             f"cells (K in [{lo:.3g}, {hi:.3g}]); use --k-min {g['k_min']:.4f} --k-max {g['k_max']:.4f} "
             f"--n-K {g['n_K']} (the same spacing), or leave the grid out")
+    check_band_points(dist, mod, config, k, D1bar, gamma_stop)
     check_wkb(matter, mod, K_fast, stacklevel=2)
     t_out = output_times(config)
     res = run_ray_tracing(D_cv, v, w, L=L, K=K, lam_prime_c=lamp, t_out=t_out, seed_power=float(config.seed_power),
