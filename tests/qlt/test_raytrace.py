@@ -227,6 +227,38 @@ def test_power_stays_bounded_where_cells_switch_between_stable_and_unstable():
     assert r.power_cell.max() < 20 * hom, (r.power_cell.max(), hom)
 
 
+def test_a_fresh_search_finds_a_band_the_tracking_lost_and_backs_off_when_there_is_none():
+    """The fresh search of a cell (coarse eig + continuation) adopts the unstable roots at points the tracking does
+    not hold, and counts a new band when they have no unstable neighbour in K; a search that finds nothing new
+    doubles the cell's trigger (up to its cap), one that finds a band resets it."""
+    from flavomon.qlt import raytrace as rt
+
+    vg = VelocityGrid(48)
+    D = fm.from_spec("benchmark:a=0.9").on_grid(vg.v)
+    gs = [GridState.build(D, vg.v, vg.w)]
+    K = np.linspace(-2.1, 0.15, 200)
+    truth = branch_on_grid(gs[0], K, 1e-6)
+    unstable = np.isfinite(truth) & (truth.imag > 1e-6)
+    assert unstable.sum() > 50
+    Om = np.full((1, K.size), np.nan + 0j)  # the tracking lost every root
+    stats = {"rescans": 0, "points_rescanned": 0, "new_bands_found": 0}
+    D_scan, scan_dd = np.zeros((1, D.size)), np.array([rt.RESCAN_DD])  # D moved by more than the trigger
+    rt._rescan(gs, Om, K, D[None], D_scan, scan_dd, 1.0, 1e-6, stats)
+    found = np.isfinite(Om[0]) & (Om[0].imag > 1e-6)
+    assert stats["rescans"] == 1 and stats["new_bands_found"] == 1 and scan_dd[0] == rt.RESCAN_DD
+    assert np.array_equal(found, unstable)  # every unstable point of the grid, with the tracked branch's roots
+    np.testing.assert_allclose(Om[0, found], truth[found], rtol=1e-9)  # both Newton-polished: round-off
+    # D moves again (by more than the trigger) but no band opens: nothing adopted, the trigger doubles, then caps
+    for expect in (2 * rt.RESCAN_DD, 4 * rt.RESCAN_DD, 8 * rt.RESCAN_DD, rt.RESCAN_DD_MAX, rt.RESCAN_DD_MAX):
+        D_scan[:] = 0.0
+        rt._rescan(gs, Om, K, D[None], D_scan, scan_dd, 1.0, 1e-6, stats)
+        assert scan_dd[0] == pytest.approx(expect) and stats["new_bands_found"] == 1
+    # below the trigger: no search at all
+    n = stats["rescans"]
+    rt._rescan(gs, Om, K, D[None], D[None].copy(), scan_dd, 1.0, 1e-6, stats)
+    assert stats["rescans"] == n
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # bad input
 def test_bad_backgrounds_are_one_line_errors():
