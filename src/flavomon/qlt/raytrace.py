@@ -105,8 +105,9 @@ RESCAN_DD = 1e-2
 """A cell is searched afresh for unstable roots (coarse eig and continuation, :func:`find_unstable_roots`) when its
 :math:`\\sum_vw_v|\\Delta D_v|` since its last search exceeds this fraction of :math:`\\sum_vw_v|D_v(0)|`: a band
 that saturated can open again when unconverted neutrinos stream in, far from any unstable point, where the
-neighbour trials cannot see it (benchmark a = 0.9 in a sine lambda: the conversion at the lambda minimum feeds on
-this).  1 % is a quarter of the change of a homogeneous saturation (0.03 of 1.2 for a = 0.9)."""
+neighbour trials cannot see it (benchmark a = 0.9 in a sine lambda, in an earlier version of the transport: the
+conversion at the lambda minimum fed on this; now neither case of docs §12 needs it, their final D moving by 3e-5 and
+4e-4 without any search).  1 % is a quarter of the change of a homogeneous saturation (0.03 of 1.2 for a = 0.9)."""
 
 RESCAN_DD_MAX = 0.16
 """The largest trigger of a cell's fresh search (as :data:`RESCAN_DD`): it doubles after each search that finds no new
