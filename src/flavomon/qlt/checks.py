@@ -45,7 +45,7 @@ D_v by ~2e-3 (the solver's rtol is 3e-3), ~20 points by ~7e-3 and ~10 points by 
 
 
 def check_band_sampling(dist: Distribution, config: QLTConfig, i_unstable: list[int] | None, k_grid: np.ndarray,
-                        D1: float, gamma_stop: float) -> int | None:
+                        D1: float, gamma_stop: float, *, bands: list | None = None) -> int | None:
     """Error if the K grid has no point in an unstable band, PhysicsWarning if it has too few; returns the number of
     band points counted (None where nothing was counted: enough unstable points given, or no band).
 
@@ -54,11 +54,14 @@ def check_band_sampling(dist: Distribution, config: QLTConfig, i_unstable: list[
     ``int|D| dv``: under D -> cD the modes map to (c Omega, c K), so a weak distribution on the
     default grid k in [-2, 2] has its bands between a handful of grid points, and the K
     integral of [F2 eq. 11] is under-resolved.  ``i_unstable``: grid indices with an unstable
-    root (None: the grid points inside the bands are counted).
+    root (None: the grid points inside the bands are counted).  ``bands``: those of
+    :func:`flavomon.linear.unstable_bands` for ``dist`` on ``config.Nv`` nodes, if already known.
     """
     if i_unstable is not None and len(i_unstable) >= MIN_BAND_POINTS:
         return None
-    bands = [(b.K_lo + D1, b.K_hi + D1) for b in linear_bands(dist, Nv=config.Nv) if b.gamma_max > gamma_stop]
+    if bands is None:
+        bands = linear_bands(dist, Nv=config.Nv)
+    bands = [(b.K_lo + D1, b.K_hi + D1) for b in bands if b.gamma_max > gamma_stop]
     if not bands:
         return None  # stable (or only slower than gamma_stop): nothing missing
     if i_unstable is None:

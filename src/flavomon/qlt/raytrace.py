@@ -735,33 +735,41 @@ def local_distributions(dist: Any, modulation: Any) -> list[Any]:
     return modulation_samples(dist, modulation)
 
 
-def check_band_points(dist: Any, modulation: Any, config: Any, k: np.ndarray, D1bar: float,
+def local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any]]]:
+    """``(distribution, its unstable bands)`` for every local distribution (:func:`local_distributions`), on ``Nv``
+    nodes (:func:`flavomon.linear.unstable_bands`): computed once per run, used by every check below."""
+    from ..linear import unstable_bands
+
+    return [(d, unstable_bands(d, Nv=Nv)) for d in local_distributions(dist, modulation)]
+
+
+def check_band_points(local: list[tuple[Any, list[Any]]], config: Any, k: np.ndarray, D1bar: float,
                       gamma_stop: float) -> None:
     r"""The K-grid check of full QLT (:func:`flavomon.qlt.checks.check_band_sampling`: an error if a local
     distribution's bands hold no grid point, one PhysicsWarning, for the worst sampled, if they hold too few)
-    for every local distribution, on the ray tracer's grid :math:`k=K+\bar D_1`."""
+    for every local distribution of ``local`` (:func:`local_bands`), on the ray tracer's grid
+    :math:`k=K+\bar D_1`."""
     from .checks import check_band_sampling
 
     worst = None
-    for d in local_distributions(dist, modulation):
+    for d, bands in local:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            n = check_band_sampling(d, config, None, k, D1bar, gamma_stop)
+            n = check_band_sampling(d, config, None, k, D1bar, gamma_stop, bands=bands)
         if caught and (worst is None or n < worst[0]):
             worst = (n, caught[0])
     if worst is not None:
         warnings.warn(worst[1].message, worst[1].category, stacklevel=3)
 
 
-def band_range(dist: Any, modulation: Any, Nv: int) -> tuple[tuple[float, float], float]:
+def band_range(dist: Any, modulation: Any, Nv: int, local: list[tuple[Any, list[Any]]] | None = None
+               ) -> tuple[tuple[float, float], float]:
     """((K_lo, K_hi), K at the largest growth rate) of the union of the unstable bands of every local distribution
-    (the modulation samples of :func:`flavomon.background.modulation_samples`, or ``dist``); (inf, -inf) and 0 when
-    all are stable."""
-    from ..linear import unstable_bands
-
+    (the modulation samples of :func:`flavomon.background.modulation_samples`, or ``dist``; ``local``: their
+    :func:`local_bands`, if already known); (inf, -inf) and 0 when all are stable."""
     lo, hi, K_fast, g_fast = np.inf, -np.inf, 0.0, 0.0
-    for d in local_distributions(dist, modulation):
-        for b in unstable_bands(d, Nv=Nv):
+    for _, bands in (local if local is not None else local_bands(dist, modulation, Nv)):
+        for b in bands:
             lo, hi = min(lo, float(b.K_lo)), max(hi, float(b.K_hi))
             if b.gamma_max > g_fast:
                 g_fast, K_fast = float(b.gamma_max), float(b.K_at_max)
@@ -892,7 +900,8 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     L = float(config.L)
     matter, mod = parse_matter(config.matter), parse_modulate(config.modulate)
     check_scale(dist, mod)
-    (lo, hi), K_fast = band_range(dist, mod, config.Nv)
+    local = local_bands(dist, mod, config.Nv)
+    (lo, hi), K_fast = band_range(dist, mod, config.Nv, local)
     if config.cell is None and K_fast != 0.0:
         # the default cells (Lb / 8) are never narrower than a wavelength of the fastest mode (see below)
         from ..background import default_cell
@@ -921,7 +930,7 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
             f"the K grid k in [{config.k_min:g}, {config.k_max:g}] (K = k - {D1bar:.4g}) misses unstable K of the "
             f"cells (K in [{lo:.3g}, {hi:.3g}]); use --k-min {g['k_min']:.4f} --k-max {g['k_max']:.4f} "
             f"--n-K {g['n_K']} (the same spacing), or leave the grid out")
-    check_band_points(dist, mod, config, k, D1bar, gamma_stop)
+    check_band_points(local, config, k, D1bar, gamma_stop)
     check_wkb(matter, mod, K_fast, stacklevel=2)
     t_out = output_times(config)
     res = run_ray_tracing(D_cv, v, w, L=L, K=K, lam_prime_c=lamp, t_out=t_out, seed_power=float(config.seed_power),
