@@ -45,7 +45,8 @@ D_v by ~2e-3 (the solver's rtol is 3e-3), ~20 points by ~7e-3 and ~10 points by 
 
 
 def check_band_sampling(dist: Distribution, config: QLTConfig, i_unstable: list[int] | None, k_grid: np.ndarray,
-                        D1: float, gamma_stop: float, *, bands: list | None = None) -> int | None:
+                        D1: float, gamma_stop: float, *, bands: list | None = None,
+                        hint_range: tuple[float, float] | None = None) -> int | None:
     """Error if the K grid has no point in an unstable band, PhysicsWarning if it has too few; returns the number of
     band points counted (None where nothing was counted: enough unstable points given, or no band).
 
@@ -55,7 +56,8 @@ def check_band_sampling(dist: Distribution, config: QLTConfig, i_unstable: list[
     default grid k in [-2, 2] has its bands between a handful of grid points, and the K
     integral of [F2 eq. 11] is under-resolved.  ``i_unstable``: grid indices with an unstable
     root (None: the grid points inside the bands are counted).  ``bands``: those of
-    :func:`flavomon.linear.unstable_bands` for ``dist`` on ``config.Nv`` nodes, if already known.
+    :func:`flavomon.linear.unstable_bands` for ``dist`` on ``config.Nv`` nodes, if already known; ``hint_range``:
+    the range of k the message suggests (default: that of these bands).
     """
     if i_unstable is not None and len(i_unstable) >= MIN_BAND_POINTS:
         return None
@@ -69,8 +71,7 @@ def check_band_sampling(dist: Distribution, config: QLTConfig, i_unstable: list[
     n = len(i_unstable)
     if n >= MIN_BAND_POINTS:
         return n
-    lo = min(a for a, _ in bands)
-    hi = max(b for _, b in bands)
+    lo, hi = hint_range if hint_range is not None else (min(a for a, _ in bands), max(b for _, b in bands))
     pad = 0.1 * (hi - lo)
     hint = (f"use e.g. k in [{lo - pad:.3g}, {hi + pad:.3g}] (--k-min/--k-max; K = k - D1(0), "
             f"D1(0) = {D1:.4g}) or a larger --n-K")

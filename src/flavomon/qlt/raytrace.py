@@ -751,11 +751,13 @@ def check_band_points(local: list[tuple[Any, list[Any]]], config: Any, k: np.nda
     :math:`k=K+\bar D_1`."""
     from .checks import check_band_sampling
 
+    (lo, hi), _ = band_range(None, None, config.Nv, local)
+    union = (lo + D1bar, hi + D1bar) if np.isfinite(lo) else None  # the hint names the range of every cell's bands
     worst = None
     for d, bands in local:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            n = check_band_sampling(d, config, None, k, D1bar, gamma_stop, bands=bands)
+            n = check_band_sampling(d, config, None, k, D1bar, gamma_stop, bands=bands, hint_range=union)
         if caught and (worst is None or n < worst[0]):
             worst = (n, caught[0])
     if worst is not None:
