@@ -724,6 +724,12 @@ GRID_PAD = 0.05
 """Padding (in K) of the automatic ray-tracing grid on each side of the union of the cells' bands."""
 
 
+def narrowest_ray_cell(L: float, K_fast: float) -> float:
+    r"""The narrowest ray-tracing cell L/n of a box of length ``L`` that holds one wavelength :math:`2\pi/|K|` of the
+    fastest-growing mode: n = floor(L |K| / 2 pi), at least 1."""
+    return L / max(1, int(math.floor(L * abs(K_fast) / (2 * np.pi))))
+
+
 def local_distributions(dist: Any, modulation: Any) -> list[Any]:
     """The local distributions whose bands stand for every cell's: ``dist`` itself, or the samples of the modulated
     parameter (:func:`flavomon.background.modulation_samples`)."""
@@ -743,16 +749,16 @@ def local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any
     return [(d, unstable_bands(d, Nv=Nv)) for d in local_distributions(dist, modulation)]
 
 
-def check_band_points(local: list[tuple[Any, list[Any]]], config: Any, k: np.ndarray, D1bar: float,
-                      gamma_stop: float) -> None:
+def check_band_points(local: list[tuple[Any, list[Any]]], K_range: tuple[float, float], config: Any, k: np.ndarray,
+                      D1bar: float, gamma_stop: float) -> None:
     r"""The K-grid check of full QLT (:func:`flavomon.qlt.checks.check_band_sampling`: an error if a local
     distribution's bands hold no grid point, one PhysicsWarning, for the worst sampled, if they hold too few)
     for every local distribution of ``local`` (:func:`local_bands`), on the ray tracer's grid
-    :math:`k=K+\bar D_1`."""
+    :math:`k=K+\bar D_1`; the message suggests ``K_range`` (:func:`band_range`: every cell's bands)."""
     from .checks import check_band_sampling
 
-    (lo, hi), _ = band_range(None, None, config.Nv, local)
-    union = (lo + D1bar, hi + D1bar) if np.isfinite(lo) else None  # the hint names the range of every cell's bands
+    lo, hi = K_range
+    union = (lo + D1bar, hi + D1bar) if np.isfinite(lo) else None
     worst = None
     for d, bands in local:
         with warnings.catch_warnings(record=True) as caught:
@@ -893,7 +899,7 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
         ``D``, ``power``, ``gamma`` are the means over the cells; ``z_cell``, ``D_cell``, ``power_cell``,
         ``gamma_cell`` the local values.
     """
-    from ..background import check_wkb, parse_matter, parse_modulate
+    from ..background import check_wkb, default_cell, parse_matter, parse_modulate
     from ..grids import VelocityGrid
     from .config import QLTResult, output_times, profile_weights
 
@@ -904,13 +910,9 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     check_scale(dist, mod)
     local = local_bands(dist, mod, config.Nv)
     (lo, hi), K_fast = band_range(dist, mod, config.Nv, local)
-    if config.cell is None and K_fast != 0.0:
+    if config.cell is None and K_fast != 0.0 and default_cell(L, matter, mod) < narrowest_ray_cell(L, K_fast):
         # the default cells (Lb / 8) are never narrower than a wavelength of the fastest mode (see below)
-        from ..background import default_cell
-
-        n_max = max(1, int(math.floor(L * abs(K_fast) / (2 * np.pi))))
-        if default_cell(L, matter, mod) < L / n_max:
-            config = dataclasses.replace(config, cell=L / n_max)
+        config = dataclasses.replace(config, cell=narrowest_ray_cell(L, K_fast))
     _, D_cv, lamp = initial_cells(dist, config)
     D1bar = box_mean_D1(dist, mod, config.Nv)
     k = np.linspace(float(config.k_min), float(config.k_max), int(config.n_K))
@@ -921,18 +923,17 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     ell = L / D_cv.shape[0]
     if K_fast != 0.0 and ell < 2 * np.pi / abs(K_fast):
         # a cell is a local medium with its own spectrum: it must hold at least one wavelength of the fastest mode
-        n_max = max(1, int(math.floor(L * abs(K_fast) / (2 * np.pi))))
         raise FlavomonInputError(
             f"--cell {ell:g} is narrower than one wavelength 2 pi/|K| = {2 * np.pi / abs(K_fast):.3g} of the "
-            f"fastest-growing mode (K = {K_fast:.3g}): a cell has no local spectrum; use --cell {L / n_max:g} "
-            f"(= L/{n_max}) or wider, many wavelengths")
+            f"fastest-growing mode (K = {K_fast:.3g}): a cell has no local spectrum; use --cell "
+            f"{narrowest_ray_cell(L, K_fast):g} (= L/{round(L / narrowest_ray_cell(L, K_fast))}) or wider, many wavelengths")
     if np.isfinite(lo) and (lo < K[0] or hi > K[-1]):
         g = ray_grid(dist, mod, config.Nv, D1bar=D1bar, dk=float(k[1] - k[0]))
         raise FlavomonInputError(
             f"the K grid k in [{config.k_min:g}, {config.k_max:g}] (K = k - {D1bar:.4g}) misses unstable K of the "
             f"cells (K in [{lo:.3g}, {hi:.3g}]); use --k-min {g['k_min']:.4f} --k-max {g['k_max']:.4f} "
             f"--n-K {g['n_K']} (the same spacing), or leave the grid out")
-    check_band_points(local, config, k, D1bar, gamma_stop)
+    check_band_points(local, (lo, hi), config, k, D1bar, gamma_stop)
     check_wkb(matter, mod, K_fast, stacklevel=2)
     t_out = output_times(config)
     res = run_ray_tracing(D_cv, v, w, L=L, K=K, lam_prime_c=lamp, t_out=t_out, seed_power=float(config.seed_power),
