@@ -147,6 +147,46 @@ def test_lepton_number_is_conserved(background):
     assert drift < 1e-10
 
 
+def test_branch_warm_started_from_a_neighbouring_cell_finds_the_same_bands():
+    """A cell's branch from its neighbour's (Newton, continuation to the band edges, eig every RESCAN_STRIDE points)
+    has the unstable points and roots of a search from scratch, where the bands differ between the two cells (a = 0.8
+    and 0.85: both edges move by several grid points)."""
+    vg = VelocityGrid(60)
+    K = np.linspace(-2.0, 0.5, 300)
+    gs = [GridState.build(fm.from_spec(f"benchmark:a={a}").on_grid(vg.v), vg.v, vg.w) for a in (0.8, 0.85)]
+    first = branch_on_grid(gs[0], K, 1e-6)
+    cold = branch_on_grid(gs[1], K, 1e-6)
+    warm = branch_on_grid(gs[1], K, 1e-6, guess=first)
+    u0, uc, uw = (np.isfinite(o) & (o.imag > 1e-6) for o in (first, cold, warm))
+    assert (u0 != uc).sum() >= 4  # the bands do differ: the guess alone is not enough
+    assert np.array_equal(uw, uc)
+    np.testing.assert_allclose(warm[uw], cold[uc], rtol=1e-9)  # both Newton-polished roots: round-off
+
+
+def test_fresh_searches_rotate_their_coarse_points(monkeypatch):
+    """Successive fresh searches of a cell start RESCAN_OFFSET points further on: three cover the grid every 12."""
+    from flavomon.qlt import raytrace as rt
+
+    seen = []
+    real = rt.find_unstable_roots
+
+    def spy(gs, K, gamma_min, *, stride=None, offset=0, **kw):
+        seen.append((stride, offset % stride))
+        return real(gs, K, gamma_min, stride=stride, offset=offset, **kw)
+
+    vg = VelocityGrid(40)
+    D = fm.from_spec("benchmark:a=0.9").on_grid(vg.v)
+    gs = [GridState.build(D, vg.v, vg.w)]
+    K = np.linspace(-2.1, 0.15, 100)
+    Om, scan_n, scan_dd = np.full((1, K.size), np.nan + 0j), np.zeros(1, dtype=int), np.array([rt.RESCAN_DD])
+    stats = {"rescans": 0, "points_rescanned": 0, "new_bands_found": 0}
+    monkeypatch.setattr(rt, "find_unstable_roots", spy)
+    for _ in range(4):
+        rt._rescan(gs, Om, K, D[None], np.zeros((1, D.size)), scan_dd, 1.0, 1e-6, stats, scan_n)
+    assert seen == [(rt.RESCAN_STRIDE, (i * rt.RESCAN_OFFSET) % rt.RESCAN_STRIDE) for i in range(4)]
+    assert sorted({o for _, o in seen}) == [0, 12, 24] and scan_n[0] == 4
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # propagation in a stable medium
 def _stable_packet():

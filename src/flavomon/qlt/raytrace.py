@@ -66,6 +66,7 @@ uniform-gradient QLT (:mod:`flavomon.qlt.entry`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 import warnings
@@ -78,7 +79,7 @@ from ..errors import FlavomonInputError
 from ..linear.discrete import GridState, X_factor, discrete_eigenvalues, projection_factor
 from .config import QLT_SCALE_FREE_RANGE
 from .integrator import QLTState, StepParams, step as qlt_step
-from .roots import eig_unstable, find_unstable_roots, newton_roots
+from .roots import eig_unstable, find_unstable_roots, march, newton_roots
 
 __all__ = ["RayTracingResult", "run_ray_tracing", "advect_log", "stream_cells", "branch_on_grid", "CFL_MAX"]
 
@@ -115,8 +116,16 @@ band, so a cell whose D keeps moving without opening bands (the streaming of a m
 often.  Measured on the two cases of docs §12 (t = 500): Case B 690 -> 150 searches and 48 -> 19.5 s, Case A 91 -> 36;
 the final D moved by 2.7e-4 and 1.3e-4 (z-averaged L1; their L1 against the box is 0.041 and 0.032)."""
 
-RESCAN_STRIDE = 12
-"""Coarse eig stride of those searches (the continuation fills each band found point by point)."""
+RESCAN_STRIDE = 36
+"""Coarse eig stride of those searches (the continuation fills each band found point by point); each search of a cell
+starts :data:`RESCAN_OFFSET` points further on, so three searches cover the grid every 12 points.  A band wider than
+36 points is found by any one search, and eig runs only at points not tracked as unstable.  Measured on Case B of
+docs §12 (t = 500, one profile each): the searches took 9.7 s with a stride of 12, 2.4 s with 36 and the rotation,
+1.4 s when tracked points are skipped too; the final D moved by 1.8e-4 (z-averaged L1, with the warm-started
+initial branch of :func:`branch_on_grid`; its L1 against the box is 0.041), Case A's by 1e-7."""
+
+RESCAN_OFFSET = 12
+"""Shift of the coarse eig points from one fresh search of a cell to the next (see :data:`RESCAN_STRIDE`)."""
 
 ABSX_RANGE = (1e-3, 1e3)
 """The values of :math:`|X|` a stable cell's reference for the transport may take: a continued real root next to a pole of the
@@ -124,8 +133,10 @@ resolvent (a beam-like mode) has an |X| many orders of magnitude off the collect
 band roots of the benchmark family have 0.25-7.4, the fast collective branch of an isotropic medium 1-7)."""
 
 REFRESH_STABLE_DD = 1e-4
-"""The stable part of the branch (used only for :math:`v_g` and :math:`|X|` of the transport outside the bands,
-where nothing grows) is refreshed when the cell's D has changed by this much (relative, as above) since."""
+"""The stable part of the branch (used only for :math:`v_g` and :math:`\dot K` of the transport outside the bands,
+where nothing grows; its |X| is the fixed reference) is refreshed when the cell's D has changed by this much
+(relative, as above) since.  1e-3 saves 0.7 s of Case B in docs §12 but moves Case A's final D by 3e-3 (z-averaged
+L1): power crossing the steep-gradient cells follows the stable branch there."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -234,8 +245,10 @@ def branch_on_grid(gs: GridState, K: np.ndarray, gamma_stop: float, guess: np.nd
     The most unstable root where :math:`\gamma>` ``gamma_stop`` (eig on a coarse subset and continuation,
     :func:`flavomon.qlt.roots.find_unstable_roots`), NaN at the stable K of such a cell (nothing grows there; the
     transport speeds are extended from the band); without any unstable root (a stable medium), the real root of
-    largest frequency at the middle of the grid (the fast collective branch) continued point by point by Newton.  With ``guess`` (e.g. the branch of a neighbouring cell) Newton from it first,
-    the search above only where that fails.  NaN where no root could be continued (and at K = 0).
+    largest frequency at the middle of the grid (the fast collective branch) continued point by point by Newton.  With
+    ``guess`` (e.g. the branch of a neighbouring cell) Newton from it first; where that fails, its unstable points are
+    continued in K to this cell's band edges, and eig every :data:`RESCAN_STRIDE` points adds any other band.  NaN
+    where no root could be continued (and at K = 0).
     """
     nK = K.size
     Om = np.full(nK, np.nan + 0j)
@@ -251,7 +264,20 @@ def branch_on_grid(gs: GridState, K: np.ndarray, gamma_stop: float, guess: np.nd
             Om[idx[same]] = sol[same]
             if np.all(same) and ok_in.sum() == np.isfinite(g).sum():
                 return Om
-    roots = find_unstable_roots(gs, K, gamma_stop)
+    if guess is not None and np.any(np.isfinite(Om) & (Om.imag > gamma_stop)):
+        # the neighbour's bands, continued to this cell's edges, and any other band wider than RESCAN_STRIDE points
+        uns = np.flatnonzero(np.isfinite(Om) & (Om.imag > gamma_stop))
+        roots = {int(j): [complex(Om[j])] for j in uns}
+        fronts = [(int(j), complex(Om[j])) for j in uns]
+        coarse = np.unique(np.r_[np.arange(0, nK, RESCAN_STRIDE), nK - 1])
+        for i, ev in zip(coarse, eig_unstable(gs, K[coarse], gamma_stop)):
+            for z in ev:
+                if not any(abs(z - y) <= 1e-7 * (1 + abs(z)) for y in roots.get(int(i), ())):
+                    roots.setdefault(int(i), []).append(complex(z))
+                    fronts.append((int(i), complex(z)))
+        march(gs, K, roots, fronts, gamma_stop)
+    else:
+        roots = find_unstable_roots(gs, K, gamma_stop)
     for j, zs in roots.items():
         if good_K[j] and (not np.isfinite(Om[j]) or Om[j].imag <= gamma_stop):
             Om[j] = max(zs, key=lambda z: z.imag)
@@ -479,6 +505,7 @@ def run_ray_tracing(
              "new_bands_found": 0}
     D_scan = D.copy()  # D at each cell's last fresh search for unstable roots
     scan_dd = np.full(Nc, RESCAN_DD)  # ... and the change of D that triggers its next one
+    scan_n = np.zeros(Nc, dtype=int)  # ... and the number of its searches (the offset of their coarse eig points)
     scale0 = float(np.mean(np.abs(D) @ w))
     n_steps = n_local = 0
     order_flag = 0
@@ -508,7 +535,7 @@ def run_ray_tracing(
             gs = [GridState.build(D[c], v, w) for c in range(Nc)]
             order_flag = 1 - order_flag
             _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, unstable=False)  # stable, neighbours
-            _rescan(gs, Om, K, D, D_scan, scan_dd, scale0, gamma_stop, stats)
+            _rescan(gs, Om, K, D, D_scan, scan_dd, scale0, gamma_stop, stats, scan_n)
             t += h
             n_steps += 1
         t = t_next
@@ -630,11 +657,14 @@ def _local(gs: GridState, Om: np.ndarray, P: np.ndarray, K: np.ndarray, h: float
 
 
 def _rescan(gs: list[GridState], Om: np.ndarray, K: np.ndarray, D: np.ndarray, D_scan: np.ndarray,
-            scan_dd: np.ndarray, scale0: float, gamma_stop: float, stats: dict[str, int]) -> None:
+            scan_dd: np.ndarray, scale0: float, gamma_stop: float, stats: dict[str, int],
+            scan_n: np.ndarray | None = None) -> None:
     """Search the cells whose D moved by ``scan_dd`` (per cell, relative to ``scale0``) since their last search for
     unstable roots anew, and adopt those at points that are not unstable (in place).  A search that finds a new
     band (an adopted point with no unstable neighbour in K before it) resets the cell's threshold to
-    :data:`RESCAN_DD`; one that finds none doubles it, up to :data:`RESCAN_DD_MAX`."""
+    :data:`RESCAN_DD`; one that finds none doubles it, up to :data:`RESCAN_DD_MAX`.  ``scan_n``: the number of searches
+    of each cell so far (advanced in place), which sets the offset of its coarse eig points (:data:`RESCAN_OFFSET`);
+    None: offset 0."""
     for c in range(Om.shape[0]):
         if float(gs[c].w @ np.abs(D[c] - D_scan[c])) <= scan_dd[c] * scale0:
             continue
@@ -643,7 +673,12 @@ def _rescan(gs: list[GridState], Om: np.ndarray, K: np.ndarray, D: np.ndarray, D
         was = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)
         near = was | np.r_[was[1:], False] | np.r_[False, was[:-1]]  # unstable, or next to an unstable point
         new_band = False
-        for j, zs in find_unstable_roots(gs[c], K, gamma_stop, stride=RESCAN_STRIDE).items():
+        offset = 0
+        if scan_n is not None:
+            offset = int(scan_n[c]) * RESCAN_OFFSET
+            scan_n[c] += 1
+        # eig only where nothing is tracked as unstable: roots at tracked points are not adopted
+        for j, zs in find_unstable_roots(gs[c], K, gamma_stop, stride=RESCAN_STRIDE, offset=offset, skip=was).items():
             if abs(K[j]) > 1e-12 and not was[j]:
                 Om[c, j] = max(zs, key=lambda z: z.imag)
                 stats["points_rescanned"] += 1
@@ -744,9 +779,21 @@ def local_distributions(dist: Any, modulation: Any) -> list[Any]:
 def local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any]]]:
     """``(distribution, its unstable bands)`` for every local distribution (:func:`local_distributions`), on ``Nv``
     nodes (:func:`flavomon.linear.unstable_bands`): computed once per run, used by every check below."""
+    if isinstance(dist, str):  # a SPEC: the same bands for the automatic grid (ray_grid) and the run
+        return list(_local_bands_of_spec(dist, modulation, int(Nv)))
+    return _compute_local_bands(dist, modulation, Nv)
+
+
+def _compute_local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any]]]:
     from ..linear import unstable_bands
 
     return [(d, unstable_bands(d, Nv=Nv)) for d in local_distributions(dist, modulation)]
+
+
+@functools.lru_cache(maxsize=8)
+def _local_bands_of_spec(spec: str, modulation: Any, Nv: int) -> tuple[tuple[Any, tuple[Any, ...]], ...]:
+    """:func:`local_bands` of a SPEC, kept for the next call with the same arguments (immutable)."""
+    return tuple((d, tuple(b)) for d, b in _compute_local_bands(spec, modulation, Nv))
 
 
 def check_band_points(local: list[tuple[Any, list[Any]]], K_range: tuple[float, float], config: Any, k: np.ndarray,

@@ -253,16 +253,20 @@ def march(
 
 
 def find_unstable_roots(
-    gs: GridState, K_grid: np.ndarray, gamma_min: float, *, stride: int | None = None, offset: int = 0
+    gs: GridState, K_grid: np.ndarray, gamma_min: float, *, stride: int | None = None, offset: int = 0,
+    skip: np.ndarray | None = None,
 ) -> dict[int, list[complex]]:
     """All unstable roots on the K grid: coarse eig(M) every ``stride`` points + continuation.
 
-    Returns ``{K index: [Omega, ...]}`` with ``Im Omega > gamma_min``.
+    ``skip`` (boolean, per K point): coarse points where eig is not needed (e.g. already known to be unstable); the
+    continuation still passes through them.  Returns ``{K index: [Omega, ...]}`` with ``Im Omega > gamma_min``.
     """
     nK = K_grid.size
     if stride is None:
         stride = max(1, min(12, nK // 50))
     coarse = np.unique(np.r_[np.arange(offset % stride, nK, stride), nK - 1])
+    if skip is not None:
+        coarse = coarse[~np.asarray(skip, dtype=bool)[coarse]]
     roots: dict[int, list[complex]] = {}
     fronts: list[tuple[int, complex]] = []
     for i, ev in zip(coarse, eig_unstable(gs, K_grid[coarse], gamma_min)):
