@@ -79,7 +79,7 @@ from ..errors import FlavomonInputError
 from ..linear.discrete import GridState, X_factor, discrete_eigenvalues, projection_factor
 from .config import QLT_SCALE_FREE_RANGE
 from .integrator import QLTState, StepParams, step as qlt_step
-from .roots import eig_unstable, find_unstable_roots, march, newton_roots
+from .roots import eig_unstable, find_unstable_roots, newton_roots
 
 __all__ = ["RayTracingResult", "run_ray_tracing", "advect_log", "stream_cells", "branch_on_grid", "CFL_MAX"]
 
@@ -133,7 +133,7 @@ resolvent (a beam-like mode) has an |X| many orders of magnitude off the collect
 band roots of the benchmark family have 0.25-7.4, the fast collective branch of an isotropic medium 1-7)."""
 
 REFRESH_STABLE_DD = 1e-4
-"""The stable part of the branch (used only for :math:`v_g` and :math:`\dot K` of the transport outside the bands,
+"""The stable part of the branch (used only for :math:`v_g` and :math:`\\dot K` of the transport outside the bands,
 where nothing grows; its |X| is the fixed reference) is refreshed when the cell's D has changed by this much
 (relative, as above) since.  1e-3 saves 0.7 s of Case B in docs §12 but moves Case A's final D by 3e-3 (z-averaged
 L1): power crossing the steep-gradient cells follows the stable branch there."""
@@ -267,15 +267,7 @@ def branch_on_grid(gs: GridState, K: np.ndarray, gamma_stop: float, guess: np.nd
     if guess is not None and np.any(np.isfinite(Om) & (Om.imag > gamma_stop)):
         # the neighbour's bands, continued to this cell's edges, and any other band wider than RESCAN_STRIDE points
         uns = np.flatnonzero(np.isfinite(Om) & (Om.imag > gamma_stop))
-        roots = {int(j): [complex(Om[j])] for j in uns}
-        fronts = [(int(j), complex(Om[j])) for j in uns]
-        coarse = np.unique(np.r_[np.arange(0, nK, RESCAN_STRIDE), nK - 1])
-        for i, ev in zip(coarse, eig_unstable(gs, K[coarse], gamma_stop)):
-            for z in ev:
-                if not any(abs(z - y) <= 1e-7 * (1 + abs(z)) for y in roots.get(int(i), ())):
-                    roots.setdefault(int(i), []).append(complex(z))
-                    fronts.append((int(i), complex(z)))
-        march(gs, K, roots, fronts, gamma_stop)
+        roots = find_unstable_roots(gs, K, gamma_stop, stride=RESCAN_STRIDE, known={int(j): Om[j] for j in uns})
     else:
         roots = find_unstable_roots(gs, K, gamma_stop)
     for j, zs in roots.items():
@@ -778,7 +770,8 @@ def local_distributions(dist: Any, modulation: Any) -> list[Any]:
 
 def local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any]]]:
     """``(distribution, its unstable bands)`` for every local distribution (:func:`local_distributions`), on ``Nv``
-    nodes (:func:`flavomon.linear.unstable_bands`): computed once per run, used by every check below."""
+    nodes (:func:`flavomon.linear.unstable_bands`): computed once per run, used by every check below; for a SPEC
+    kept (the last 8 arguments), so that the automatic grid (:func:`ray_grid`) and the run share them."""
     if isinstance(dist, str):  # a SPEC: the same bands for the automatic grid (ray_grid) and the run
         return list(_local_bands_of_spec(dist, modulation, int(Nv)))
     return _compute_local_bands(dist, modulation, Nv)

@@ -254,12 +254,14 @@ def march(
 
 def find_unstable_roots(
     gs: GridState, K_grid: np.ndarray, gamma_min: float, *, stride: int | None = None, offset: int = 0,
-    skip: np.ndarray | None = None,
+    skip: np.ndarray | None = None, known: dict[int, complex] | None = None,
 ) -> dict[int, list[complex]]:
     """All unstable roots on the K grid: coarse eig(M) every ``stride`` points + continuation.
 
     ``skip`` (boolean, per K point): coarse points where eig is not needed (e.g. already known to be unstable); the
-    continuation still passes through them.  Returns ``{K index: [Omega, ...]}`` with ``Im Omega > gamma_min``.
+    continuation still passes through them.  ``known`` (``{K index: Omega}``): roots already found (e.g. by Newton from
+    a neighbouring distribution's), continued as the eig roots are.  Returns ``{K index: [Omega, ...]}`` with
+    ``Im Omega > gamma_min``.
     """
     nK = K_grid.size
     if stride is None:
@@ -267,8 +269,8 @@ def find_unstable_roots(
     coarse = np.unique(np.r_[np.arange(offset % stride, nK, stride), nK - 1])
     if skip is not None:
         coarse = coarse[~np.asarray(skip, dtype=bool)[coarse]]
-    roots: dict[int, list[complex]] = {}
-    fronts: list[tuple[int, complex]] = []
+    roots: dict[int, list[complex]] = {int(i): [complex(z)] for i, z in (known or {}).items()}
+    fronts: list[tuple[int, complex]] = [(int(i), complex(z)) for i, z in (known or {}).items()]
     for i, ev in zip(coarse, eig_unstable(gs, K_grid[coarse], gamma_min)):
         for z in ev:
             if not _has_root(roots, int(i), complex(z), 1e-7):
