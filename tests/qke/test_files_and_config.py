@@ -243,6 +243,15 @@ def test_save_and_load_a_qke_result_in_the_qke_nc_layout(tmp_path):
     np.testing.assert_array_equal(back["D_std"].values, ref["D_std"].values)
 
 
+def test_a_saved_qlt_result_records_its_distribution(tmp_path):
+    # the Python path (run_qlt, then save) records what was run, as `flavomon qlt` does, not "unknown"
+    from flavomon import QLTConfig, run_qlt
+
+    res = run_qlt("benchmark:a=0.9", QLTConfig(t_end=2.0))
+    assert res.distribution == "benchmark:a=0.9"
+    assert load(save(res, tmp_path / "q.nc")).attrs["distribution"] == "benchmark:a=0.9"
+
+
 def test_save_refuses_unknown_objects_and_bad_paths(tmp_path):
     with pytest.raises(FlavomonInputError, match="cannot save"):
         save({"D": 1}, tmp_path / "x.nc")

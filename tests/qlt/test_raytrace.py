@@ -187,6 +187,34 @@ def test_fresh_searches_rotate_their_coarse_points(monkeypatch):
     assert sorted({o for _, o in seen}) == [0, 12, 24] and scan_n[0] == 4
 
 
+def test_the_automatic_grid_and_the_run_share_the_local_bands_and_only_the_same_distribution_does(monkeypatch):
+    """ray_grid given the SPEC and the run given the parsed distribution compute the bands of the cells once; a
+    distribution with the same SPEC and name but other values (a callable) gets its own."""
+    from flavomon.background import parse_modulate
+    from flavomon.qlt import raytrace as rt
+
+    calls = []
+    real = rt._compute_local_bands
+
+    def spy(dist, modulation, Nv):
+        calls.append(dist.name)
+        return real(dist, modulation, Nv)
+
+    monkeypatch.setattr(rt, "_compute_local_bands", spy)
+    monkeypatch.setattr(rt, "_BANDS_KEPT", type(rt._BANDS_KEPT)())
+    mod = parse_modulate("a=0.05,wavelength=200")
+    rt.ray_grid("benchmark:a=0.9", mod, 40, D1bar=0.3)
+    rt.local_bands(fm.from_spec("benchmark:a=0.9"), parse_modulate("a=0.05,wavelength=200"), 40)
+    assert len(calls) == 1
+    twin = fm.from_callable(lambda v: np.exp(-2 * (1 - v) ** 2) - 0.85, name="twin")
+    other = fm.from_callable(lambda v: np.exp(-2 * (1 - v) ** 2) - 0.95, name="twin")
+    assert twin.spec == other.spec and twin.name == other.name
+    b1 = rt.local_bands(twin, None, 40)
+    b2 = rt.local_bands(other, None, 40)
+    assert len(calls) == 3
+    assert b1[0][1][0].gamma_max != b2[0][1][0].gamma_max  # a = 0.85 grows faster than a = 0.95
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # propagation in a stable medium
 def _stable_packet():

@@ -257,6 +257,8 @@ class QLTResult:
         Ray tracing only (docs §12): cell centres (n_cell,), :math:`D_v(z_c,t)` (t, z_cell, v), the local power
         per box mode (t, z_cell, K) and growth rate (t, z_cell, K); ``D``, ``power``, ``gamma`` are then their
         means over the cells.
+    distribution : str
+        The SPEC of the initial distribution (``Distribution.spec``; recorded in qlt.nc as ``distribution``).
     """
 
     t: np.ndarray
@@ -281,6 +283,7 @@ class QLTResult:
     D_cell: np.ndarray | None = None
     power_cell: np.ndarray | None = None
     gamma_cell: np.ndarray | None = None
+    distribution: str = ""
 
     _STATUS_MEANING = {
         "completed": "ran to t_end with modes still growing",

@@ -65,8 +65,8 @@ uniform-gradient QLT (:mod:`flavomon.qlt.entry`).
 
 from __future__ import annotations
 
+import collections
 import dataclasses
-import functools
 import math
 import time
 import warnings
@@ -135,8 +135,12 @@ band roots of the benchmark family have 0.25-7.4, the fast collective branch of 
 REFRESH_STABLE_DD = 1e-4
 """The stable part of the branch (used only for :math:`v_g` and :math:`\\dot K` of the transport outside the bands,
 where nothing grows; its |X| is the fixed reference) is refreshed when the cell's D has changed by this much
-(relative, as above) since.  1e-3 saves 0.7 s of Case B in docs §12 but moves Case A's final D by 3e-3 (z-averaged
-L1): power crossing the steep-gradient cells follows the stable branch there."""
+(relative, as above) since, once per step, after the second half of the transport (just before the next step's
+transport speeds are computed).  Measured on Case A of docs §12 against a run at half the step (z-averaged L1 of the
+final D): 4e-4 at 1e-4 and at 3e-4, 1.7e-3 at 1e-3.  An earlier version refreshed it before the local step as well:
+that run was 3.3e-3 from the run at half the step, while the two versions agree to 3e-4 at the half step (so this
+one is the more accurate at the full step, and twice as cheap in Case B; why the extra refresh costs accuracy was
+not found: it let only one stable point into the bands in the whole run)."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -514,13 +518,15 @@ def run_ray_tracing(
             # 1. half transport
             P, D = _transport(P, D, vg, Kdot, absX_ref, A_edge, 0.5 * h, ell, dK, v, L, order_flag, n_tr)
             gs = [GridState.build(D[c], v, w) for c in range(Nc)]
-            _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, neighbours=False)  # unstable roots
+            # the unstable roots only: the stable part of the branch sets the transport speeds of the next step (see
+            # REFRESH_STABLE_DD)
+            _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, stable=False, neighbours=False)
             # 2. local QLT (its D_0 conservation needs the roots of the D it starts from)
             for c in range(Nc):
                 P[c], D[c], Om[c], used, h_loc[c] = _local(gs[c], Om[c], P[c], K, h, params, gamma_stop, h_loc[c])
                 n_local += used
-                gs[c] = GridState.build(D[c], v, w)
-                if used:
+                if used:  # (otherwise D did not change)
+                    gs[c] = GridState.build(D[c], v, w)
                     D_ref[c] = D[c]  # the integrator left the unstable roots at this D
             # 3. half transport, then roots
             P, D = _transport(P, D, vg, Kdot, absX_ref, A_edge, 0.5 * h, ell, dK, v, L, 1 - order_flag, n_tr)
@@ -681,16 +687,17 @@ def _rescan(gs: list[GridState], Om: np.ndarray, K: np.ndarray, D: np.ndarray, D
 
 def _refresh(gs: list[GridState], Om: np.ndarray, K: np.ndarray, D: np.ndarray, D_ref: np.ndarray,
              D_ref_stable: np.ndarray, gamma_stop: float, stats: dict[str, int], *, unstable: bool = True,
-             neighbours: bool = True) -> None:
-    """Refresh the roots of the cells whose D changed (Newton warm start in t; the stable part of the branch only
-    after a larger change), and try the neighbours of every unstable point from its root (warm starts in K and
-    z).  Updates ``Om``, the references and the counters ``stats`` in place."""
+             stable: bool = True, neighbours: bool = True) -> None:
+    """Refresh the roots of the cells whose D changed (Newton warm start in t): the unstable ones (``unstable``) and
+    the stable part of the branch (``stable``, only after a larger change); then (``neighbours``) try the neighbours of
+    every unstable point from its root (warm starts in K and z).  Updates ``Om``, the references and the counters
+    ``stats`` in place."""
     Nc, nK = Om.shape
     for c in range(Nc):
         w = gs[c].w
         scale = float(w @ np.abs(D[c])) or 1.0
         for which, ref, tol in (("unstable", D_ref, REFRESH_DD), ("stable", D_ref_stable, REFRESH_STABLE_DD)):
-            if (which == "unstable" and not unstable) or float(w @ np.abs(D[c] - ref[c])) <= tol * scale:
+            if not (unstable if which == "unstable" else stable) or float(w @ np.abs(D[c] - ref[c])) <= tol * scale:
                 continue
             uns = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)
             f = uns if which == "unstable" else (np.isfinite(Om[c]) & ~uns)
@@ -770,11 +777,26 @@ def local_distributions(dist: Any, modulation: Any) -> list[Any]:
 
 def local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any]]]:
     """``(distribution, its unstable bands)`` for every local distribution (:func:`local_distributions`), on ``Nv``
-    nodes (:func:`flavomon.linear.unstable_bands`): computed once per run, used by every check below; for a SPEC
-    kept (the last 8 arguments), so that the automatic grid (:func:`ray_grid`) and the run share them."""
-    if isinstance(dist, str):  # a SPEC: the same bands for the automatic grid (ray_grid) and the run
-        return list(_local_bands_of_spec(dist, modulation, int(Nv)))
-    return _compute_local_bands(dist, modulation, Nv)
+    nodes (:func:`flavomon.linear.unstable_bands`): computed once per run, used by every check below, and kept for
+    the last 8 distinct arguments (:func:`_bands_key`), so that the automatic grid (:func:`ray_grid`, often given the
+    SPEC) and the run (given the parsed distribution) share them."""
+    from ..distributions import from_spec
+
+    d = from_spec(dist)
+    return list(_local_bands_kept(_bands_key(d), d, modulation, int(Nv)))
+
+
+def _bands_key(dist: Any) -> tuple:
+    """What the bands of ``dist`` depend on, as a key: its SPEC, name and parameters, and its values at
+    :data:`BANDS_KEY_PROBES` points of [-1, 1] (two distributions with the same SPEC but other values, e.g. tables or
+    callables of the same name, get different keys)."""
+    with np.errstate(all="ignore"):
+        probe = np.asarray(dist(np.linspace(-1.0, 1.0, BANDS_KEY_PROBES)), dtype=complex)
+    return (dist.spec, dist.name, tuple(sorted(dist.params.items())), probe.tobytes())
+
+
+BANDS_KEY_PROBES = 257
+"""Points of [-1, 1] at which :func:`_bands_key` samples a distribution."""
 
 
 def _compute_local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any]]]:
@@ -783,10 +805,24 @@ def _compute_local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any,
     return [(d, unstable_bands(d, Nv=Nv)) for d in local_distributions(dist, modulation)]
 
 
-@functools.lru_cache(maxsize=8)
-def _local_bands_of_spec(spec: str, modulation: Any, Nv: int) -> tuple[tuple[Any, tuple[Any, ...]], ...]:
-    """:func:`local_bands` of a SPEC, kept for the next call with the same arguments (immutable)."""
-    return tuple((d, tuple(b)) for d, b in _compute_local_bands(spec, modulation, Nv))
+_BANDS_KEPT: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
+"""The bands of the last :data:`BANDS_KEPT_MAX` distinct (key, modulation, Nv) of :func:`local_bands`."""
+
+BANDS_KEPT_MAX = 8
+
+
+def _local_bands_kept(key: tuple, dist: Any, modulation: Any, Nv: int) -> tuple[tuple[Any, tuple[Any, ...]], ...]:
+    """:func:`local_bands` for the key ``key`` of ``dist`` (:func:`_bands_key`), kept for the next call with the same
+    key, modulation and Nv (immutable; the least recently used of more than :data:`BANDS_KEPT_MAX` is dropped)."""
+    full = (key, modulation, Nv)
+    if full in _BANDS_KEPT:
+        _BANDS_KEPT.move_to_end(full)
+        return _BANDS_KEPT[full]
+    out = tuple((d, tuple(b)) for d, b in _compute_local_bands(dist, modulation, Nv))
+    _BANDS_KEPT[full] = out
+    while len(_BANDS_KEPT) > BANDS_KEPT_MAX:
+        _BANDS_KEPT.popitem(last=False)
+    return out
 
 
 def check_band_points(local: list[tuple[Any, list[Any]]], K_range: tuple[float, float], config: Any, k: np.ndarray,

@@ -55,8 +55,10 @@ def run_qlt(
     A = float(dist.rate_scale)
     lo, hi = QLT_SCALE_FREE_RANGE
     if A > 0 and math.isfinite(A) and not lo <= A <= hi and not config.has_background:
-        return _run_scaled(dist, config, A, progress)
-    return _run(dist, config, progress)
+        r = _run_scaled(dist, config, A, progress)
+    else:
+        r = _run(dist, config, progress)
+    return replace(r, distribution=dist.spec)
 
 
 def _run(dist: Distribution, config: QLTConfig, progress: Callable[..., None] | None) -> QLTResult:
