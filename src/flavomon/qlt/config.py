@@ -66,7 +66,8 @@ class QLTConfig:
         normalised so that ``int p dv = 1``); None means the F2 seed ``p = 1/2``.
     dt_max : float
         Largest step, in units of ``1/s``.  (``s`` makes the run scale-free for weak
-        distributions: under D -> cD the QLT maps to (c Omega, c K, t/c, c P).)
+        distributions: under D -> cD the QLT maps to (c Omega, c K, t/c, c P).)  Ray tracing: its
+        splitting step is at most 1, ``dt_max / s`` and the output interval (docs §12).
     eig_stride : int or None
         Stride of the initial coarse eig(M) detection (None: ``min(12, n_K // 50)``); the
         rescans during the run use three times this stride with a rotating offset.

@@ -136,11 +136,12 @@ REFRESH_STABLE_DD = 1e-4
 """The stable part of the branch (used only for :math:`v_g` and :math:`\\dot K` of the transport outside the bands,
 where nothing grows; its |X| is the fixed reference) is refreshed when the cell's D has changed by this much
 (relative, as above) since, once per step, after the second half of the transport (just before the next step's
-transport speeds are computed).  Measured on Case A of docs §12 against a run at half the step (z-averaged L1 of the
-final D): 4e-4 at 1e-4 and at 3e-4, 1.7e-3 at 1e-3.  An earlier version refreshed it before the local step as well:
-that run was 3.3e-3 from the run at half the step, while the two versions agree to 3e-4 at the half step (so this
-one is the more accurate at the full step, and twice as cheap in Case B; why the extra refresh costs accuracy was
-not found: it let only one stable point into the bands in the whole run)."""
+transport speeds are computed).  Measured on Case A of docs §12 (z-averaged L1 of the final D): 5.7e-4 from the same
+run at half the step; against the half-step run of the earlier version below, 4e-4 at 1e-4 and at 3e-4, 1.7e-3 at
+1e-3.  The earlier version refreshed it before the local step as well: it was 3.3e-3 from its own half-step run,
+while the two versions agree to 3e-4 at the half step (so this one is the more accurate at the full step, and twice
+as cheap in Case B; why the extra refresh cost accuracy was not found: it let only one stable point into the bands in
+the whole run)."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -788,15 +789,16 @@ def local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any
 
 def _bands_key(dist: Any) -> tuple:
     """What the bands of ``dist`` depend on, as a key: its SPEC, name and parameters, and its values at
-    :data:`BANDS_KEY_PROBES` points of [-1, 1] (two distributions with the same SPEC but other values, e.g. tables or
-    callables of the same name, get different keys)."""
+    :data:`BANDS_KEY_PROBES` Chebyshev points inside (-1, 1) (two distributions with the same SPEC but other values,
+    e.g. tables or callables of the same name, get different keys)."""
+    n = BANDS_KEY_PROBES
     with np.errstate(all="ignore"):
-        probe = np.asarray(dist(np.linspace(-1.0, 1.0, BANDS_KEY_PROBES)), dtype=complex)
+        probe = np.asarray(dist(np.cos(np.pi * (np.arange(n) + 0.5) / n)), dtype=complex)
     return (dist.spec, dist.name, tuple(sorted(dist.params.items())), probe.tobytes())
 
 
 BANDS_KEY_PROBES = 257
-"""Points of [-1, 1] at which :func:`_bands_key` samples a distribution."""
+"""Points of (-1, 1) at which :func:`_bands_key` samples a distribution."""
 
 
 def _compute_local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any]]]:
@@ -805,10 +807,11 @@ def _compute_local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any,
     return [(d, unstable_bands(d, Nv=Nv)) for d in local_distributions(dist, modulation)]
 
 
-_BANDS_KEPT: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
+_BANDS_KEPT: collections.OrderedDict = collections.OrderedDict()
 """The bands of the last :data:`BANDS_KEPT_MAX` distinct (key, modulation, Nv) of :func:`local_bands`."""
 
 BANDS_KEPT_MAX = 8
+"""How many distinct (distribution, modulation, Nv) :func:`local_bands` keeps."""
 
 
 def _local_bands_kept(key: tuple, dist: Any, modulation: Any, Nv: int) -> tuple[tuple[Any, tuple[Any, ...]], ...]:
@@ -995,7 +998,8 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     K = k - D1bar
     _check_transport_cost(lamp, float(K[1] - K[0]), L / D_cv.shape[0], float(config.t_end))
     # the grid must hold the bands of every cell
-    gamma_stop = float(config.gamma_stop) * min(1.0, float(np.mean(np.abs(D_cv) @ w)))
+    s_rate = min(1.0, float(np.mean(np.abs(D_cv) @ w)))
+    gamma_stop = float(config.gamma_stop) * s_rate
     ell = L / D_cv.shape[0]
     if K_fast != 0.0 and ell < 2 * np.pi / abs(K_fast):
         # a cell is a local medium with its own spectrum: it must hold at least one wavelength of the fastest mode
@@ -1014,7 +1018,8 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     t_out = output_times(config)
     res = run_ray_tracing(D_cv, v, w, L=L, K=K, lam_prime_c=lamp, t_out=t_out, seed_power=float(config.seed_power),
                           profile_w=profile_weights(config.psi_profile, vg), gamma_stop=gamma_stop,
-                          rtol=float(config.rtol), atol=float(config.atol) * min(1.0, float(np.mean(np.abs(D_cv) @ w))),
+                          rtol=float(config.rtol), atol=float(config.atol) * s_rate,
+                          max_step=min(1.0, float(config.dt_max) / s_rate),
                           progress=None if progress is None else (lambda t: progress(t, steps=0)))
     power = res.power
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
