@@ -996,17 +996,18 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     D1bar = box_mean_D1(dist, mod, config.Nv)
     k = np.linspace(float(config.k_min), float(config.k_max), int(config.n_K))
     K = k - D1bar
-    _check_transport_cost(lamp, float(K[1] - K[0]), L / D_cv.shape[0], float(config.t_end))
+    ell = L / D_cv.shape[0]
+    _check_transport_cost(lamp, float(K[1] - K[0]), ell, float(config.t_end))
     # the grid must hold the bands of every cell
     s_rate = min(1.0, float(np.mean(np.abs(D_cv) @ w)))
     gamma_stop = float(config.gamma_stop) * s_rate
-    ell = L / D_cv.shape[0]
     if K_fast != 0.0 and ell < 2 * np.pi / abs(K_fast):
         # a cell is a local medium with its own spectrum: it must hold at least one wavelength of the fastest mode
+        ell_min = narrowest_ray_cell(L, K_fast)
         raise FlavomonInputError(
             f"--cell {ell:g} is narrower than one wavelength 2 pi/|K| = {2 * np.pi / abs(K_fast):.3g} of the "
             f"fastest-growing mode (K = {K_fast:.3g}): a cell has no local spectrum; use --cell "
-            f"{narrowest_ray_cell(L, K_fast):g} (= L/{round(L / narrowest_ray_cell(L, K_fast))}) or wider, many wavelengths")
+            f"{ell_min:g} (= L/{round(L / ell_min)}) or wider, many wavelengths")
     if np.isfinite(lo) and (lo < K[0] or hi > K[-1]):
         g = ray_grid(dist, mod, config.Nv, D1bar=D1bar, dk=float(k[1] - k[0]))
         raise FlavomonInputError(
