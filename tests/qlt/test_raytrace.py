@@ -359,6 +359,9 @@ def test_bad_backgrounds_are_one_line_errors():
         fm.QLTConfig(L=100.0, cell=30.0)
     with pytest.raises(FlavomonInputError, match="misses unstable K"):
         fm.run_qlt("benchmark:a=0.9", fm.QLTConfig(cell=50.0, k_min=-1.0, k_max=1.0, t_end=10))
+    # a step so small the run would never end (5e11 steps): refused up front, not run
+    with pytest.raises(FlavomonInputError, match=r"dt_max = 1e-09 cuts t_end = 500 into 5e\+11 ray-tracing steps"):
+        fm.run_qlt("benchmark:a=0.9", fm.QLTConfig(cell=50.0, dt_max=1e-9))
     # a grid that holds the bands' range but samples them with a few points: full QLT's warning, naming the count
     # (the band points of the worst-sampled local distribution: 7 of the 40 here)
     with pytest.warns(fm.PhysicsWarning, match=r"only \d+ point\(s\) of the K grid .* under-resolved"):

@@ -1018,11 +1018,17 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
             f"--n-K {g['n_K']} (the same spacing), or leave the grid out")
     check_band_points(local, (lo, hi), config, k, D1bar, gamma_stop)
     check_wkb(matter, mod, K_fast, stacklevel=2)
+    max_step = min(1.0, float(config.dt_max) / s_rate)
+    n_split = math.ceil(float(config.t_end) / max_step - 1e-9)
+    if n_split > int(config.max_steps):
+        raise FlavomonInputError(
+            f"dt_max = {config.dt_max:g} cuts t_end = {config.t_end:g} into {n_split:.3g} ray-tracing steps, more than "
+            f"max_steps = {config.max_steps}: use a larger dt_max (the step is at most 1 anyway) or raise max_steps")
     t_out = output_times(config)
     res = run_ray_tracing(D_cv, v, w, L=L, K=K, lam_prime_c=lamp, t_out=t_out, seed_power=float(config.seed_power),
                           profile_w=profile_weights(config.psi_profile, vg), gamma_stop=gamma_stop,
                           rtol=float(config.rtol), atol=float(config.atol) * s_rate,
-                          max_step=min(1.0, float(config.dt_max) / s_rate),
+                          max_step=max_step,
                           progress=None if progress is None else (lambda t: progress(t, steps=0)))
     power = res.power
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
