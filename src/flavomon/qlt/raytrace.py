@@ -60,7 +60,8 @@ the branch could be continued, :math:`v_g` is extended from the nearest point of
 Limitations (docs §12): one tracked root per (z, K) (the most unstable); a band that opens far from every
 unstable point is not found; power that leaves a band and comes back keeps what it had (it is transported, not
 reset); power at points that no longer grow does not act on D (F2's relaxation runs over the growing roots only;
-both benchmark cases of docs §12 show the box converting on such waves after saturation); entering labels get the
+after saturation both benchmark cases of docs §12 show the box converting where the ray tracer has almost no growing
+point left); entering labels get the
 transported stable-region density, not the exact linear evolution of the uniform-gradient QLT
 (:mod:`flavomon.qlt.entry`).
 """
