@@ -40,7 +40,7 @@ def free_streaming(dist: str, modulate: str, v: np.ndarray, L: float, n_cell: in
     zs = ell * (np.arange(n_cell * CELL_SAMPLES) + 0.5) / CELL_SAMPLES
     out = np.empty((zs.size, v.size))
     for j, vj in enumerate(v):
-        out[:, j] = D_of_z(dist, mod, v, (zs - vj * t) % L)[:, j]
+        out[:, j] = D_of_z(dist, mod, v[j:j + 1], (zs - vj * t) % L)[:, 0]  # this velocity only
     return out.reshape(n_cell, CELL_SAMPLES, v.size).mean(axis=1)
 
 

@@ -782,7 +782,7 @@ def local_distributions(dist: Any, modulation: Any) -> list[Any]:
 def local_bands(dist: Any, modulation: Any, Nv: int) -> list[tuple[Any, list[Any]]]:
     """``(distribution, its unstable bands)`` for every local distribution (:func:`local_distributions`), on ``Nv``
     nodes (:func:`flavomon.linear.unstable_bands`): computed once per run, used by every check below, and kept for
-    the last 8 distinct arguments (:func:`_bands_key`), so that the automatic grid (:func:`ray_grid`, often given the
+    the last :data:`BANDS_KEPT_MAX` distinct arguments (:func:`_bands_key`), so that the automatic grid (:func:`ray_grid`, often given the
     SPEC) and the run (given the parsed distribution) share them."""
     from ..distributions import from_spec
 
