@@ -367,3 +367,52 @@ def test_bad_backgrounds_are_one_line_errors():
     with pytest.warns(fm.PhysicsWarning, match=r"only \d+ point\(s\) of the K grid .* under-resolved"):
         fm.run_qlt("benchmark:a=0.9", fm.QLTConfig(Nv=24, L=200.0, modulate="a=0.05,wavelength=200", n_K=40,
                                                    t_end=2))
+
+
+# the gap between two bands: the real branches that continue them
+def test_the_gap_between_bands_carries_the_real_branches_that_continue_them():
+    """benchmark a = 0.9 (Nv = 40): band 1 ends at a branch point near K = -1.2, band 2 begins at one near K = -0.26,
+    and both outer edges are resonant.  Past each branch point the tracked branch is the real root of M(K) with the
+    flavomon sign of X (the band's) out of the two that emerge there; the gap is shared at its midpoint; beyond the
+    resonant edges there is no root (a Landau-damped continuation).  Past band 1 the real branch runs backwards
+    (v_g < 0, against +0.48 at the edge inside the band, where the transport speeds used to be extended from), and a
+    packet placed on it in a uniform medium moves at its v_g within 1 %."""
+    vg = VelocityGrid(40)
+    v, w = vg.v, vg.w
+    D = fm.from_spec("benchmark:a=0.9").on_grid(v)
+    gs = GridState.build(D, v, w)
+    K = np.linspace(-2.1, 0.15, 227)  # (K = 0, where no root is tracked, is not a grid point)
+    Om = branch_on_grid(gs, K, 1e-6)
+    uns = np.isfinite(Om) & (Om.imag > 1e-6)
+    edges = np.flatnonzero(np.diff(uns.astype(int)))
+    assert edges.size == 4  # two bands inside the grid
+    lo1, hi1, lo2, hi2 = edges[0] + 1, edges[1], edges[2] + 1, edges[3]
+    gap = np.arange(hi1 + 1, lo2)
+    assert np.all(np.isfinite(Om[gap])) and np.all(Om[gap].imag == 0)
+    assert not np.isfinite(Om[:lo1]).any() and not np.isfinite(Om[hi2 + 1:]).any()  # resonant edges: nothing
+    for j in gap:  # each a real eigenvalue of the grid matrix (to the Newton tolerance), superluminal, X < 0
+        ev = discrete_eigenvalues(D, v, w, K[j])
+        assert np.min(np.abs(ev - Om[j])) < 1e-8 * (1 + abs(Om[j]))
+        assert abs((Om[j].real + gs.D0) / (K[j] + gs.D1)) > 1
+    X = X_factor(gs, Om[gap] + 0j, K[gap]).real
+    X_band = X_factor(gs, Om[[hi1, lo2]], K[[hi1, lo2]]).real
+    assert np.all(X < 0) and np.all(X_band < 0)
+    OmR = Om[gap].real
+    jump = np.flatnonzero(np.abs(np.diff(OmR)) > 0.25)
+    assert jump.size == 1 and abs(gap[jump[0]] - 0.5 * (hi1 + lo2)) <= 1  # the two continuations meet midway
+    # the packet: power only at one gap point past band 1, in 80 cells of a box L = 400, no gradient
+    j0 = hi1 + 1 + (gap.size // 4)
+    vg0 = (Om[j0 + 1].real - Om[j0 - 1].real) / (2 * (K[1] - K[0]))
+    assert vg0 < -0.05
+    band_edge_vg = (Om[hi1].real - Om[hi1 - 2].real) / (2 * (K[1] - K[0]))
+    assert band_edge_vg > 0.3
+    L, Nc = 400.0, 80
+    z = (L / Nc) * (np.arange(Nc) + 0.5)
+    P0 = np.full((Nc, K.size), 1e-30)
+    P0[:, j0] += np.exp(-(((z - 200) / 20) ** 2))
+    r = run_ray_tracing(np.tile(D, (Nc, 1)), v, w, L=L, K=K, lam_prime_c=np.zeros(Nc), t_out=np.array([0.0, 200.0]),
+                        seed_power=1e-13, profile_w=0.5 * w, P0_cj=P0)
+    p = r.power_cell[-1][:, j0]
+    zc = (p @ z) / p.sum()
+    # measured 0.66 % (cells of 5, v_g by centred differences)
+    assert abs((zc - 200) / (vg0 * 200) - 1) < 0.01, (zc, vg0)

@@ -112,9 +112,10 @@ def test_plot_draws_qke_and_qlt_side_by_side(tmp_path, capsys):
     from flavomon.plotting.spacetime import local_power
 
     # the two methods' local power is on one scale: at t = 0 the QKE sums its flat seed over the window |K| <= 2.0
-    # (width 4.0), QLT its seed over its grid (width 2.2: the F2 projection inside the bands, 1/|X| outside):
-    # measured ratio 0.31; at t = 20, after growth, 0.84.  The bounds (a factor 1.6 around them) catch a lost
+    # (width 4.0), QLT its seed over its grid (width 2.2: the F2 projection inside the bands, 1/|X| outside, with
+    # the |X| of the real branches that continue the bands across the gap between them):
+    # measured ratio 0.355; at t = 20, after growth, 0.85.  The bounds (a factor 1.6 around them) catch a lost
     # 2 pi, L or box-mode count in either normalisation.
-    for i, (lo, hi) in ((0, (0.19, 0.5)), (-1, (0.52, 1.35))):
+    for i, (lo, hi) in ((0, (0.22, 0.57)), (-1, (0.53, 1.36))):
         ratio = float(local_power(fm.load(qlt))[i].mean()) / float(local_power(fm.load(qke))[i].mean())
         assert lo < ratio < hi, (i, ratio)

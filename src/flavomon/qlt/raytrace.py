@@ -54,15 +54,19 @@ Seed: :math:`\mathcal P(z_c,K_j,0)=\frac{L}{2\pi}p_{\rm seed}\times` the project
 tracked root (:func:`flavomon.linear.discrete.projection_factor`), as in full QLT, inside the bands; outside them
 a flat seed of the transported density, :math:`|X|\mathcal P=\frac{L}{2\pi}p_{\rm seed}` (inside the bands
 :math:`|X|` times the F2 projection is of order 1 everywhere, while the projection alone swings by six decades:
-:math:`\propto K^2` near K = 0, divergent at a branch-point edge).  Outside the points where
-the branch could be continued, :math:`v_g` is extended from the nearest point of the cell, and nothing grows.
+:math:`\propto K^2` near K = 0, divergent at a branch-point edge).  Between two bands the branch is the real root that
+continues a band across its branch-point edge (:func:`_fill_gaps`: its group velocity can be of the opposite sign).
+Outside the points where a branch could be continued (beyond a resonant edge), :math:`v_g` is extended from the
+nearest point of the cell, and nothing grows.
 
 Limitations (docs §12): one tracked root per (z, K) (the most unstable); a band that opens far from every
 unstable point is not found; power that leaves a band and comes back keeps what it had (it is transported, not
 reset); power at points that no longer grow does not act on D (F2's relaxation runs over the growing roots only;
 after saturation both benchmark cases of docs §12 show the box converting where the ray tracer has almost no growing
-point left); entering labels get the
-transported stable-region density, not the exact linear evolution of the uniform-gradient QLT
+point left); the polarization the waves bind (the tilt of the neutrinos they pass, F2's relaxation integrated over
+their growth) stays in D where they grew instead of moving with them at v_g (measured in both benchmark cases of docs
+§12, "Both cases"); a gap between two branch points holds one real branch on each side of its midpoint; entering
+labels get the transported stable-region density, not the exact linear evolution of the uniform-gradient QLT
 (:mod:`flavomon.qlt.entry`).
 """
 
@@ -134,6 +138,19 @@ ABSX_RANGE = (1e-3, 1e3)
 """The values of :math:`|X|` a stable cell's reference for the transport may take: a continued real root next to a pole of the
 resolvent (a beam-like mode) has an |X| many orders of magnitude off the collective branch's, and is skipped (the
 band roots of the benchmark family have 0.25-7.4, the fast collective branch of an isotropic medium 1-7)."""
+
+GAP_EDGE_TOL = 0.1
+r"""How far (in :math:`\Omega`) the real root that continues a band across a branch-point edge may lie from the edge's
+last unstable root, at the first stable grid point (plus 5 times that root's growth rate).  The two real roots that
+emerge from a branch point split as the square root of the distance to it: 0.05 and 0.09 at 0.045 past band 1's edge of
+benchmark a = 0.9, 0.002 at the first grid point (spacing 4/599)."""
+
+BRANCH_JUMP = 0.25
+r"""A change of :math:`\Omega_R` larger than this between neighbouring points (in K or in z) is a change of branch,
+not a slope: no derivative (:math:`v_g`, the refraction part of :math:`\dot K`) is taken across it.  On one branch the
+neighbours differ by at most :math:`\Delta K=0.0067` in K (:math:`|v_g|\le1`) and by 0.02-0.05 between the cells of
+docs §12 Case B; the two gap branches of benchmark a = 0.9 that meet in the middle of its gap differ by 1.4."""
+
 
 REFRESH_STABLE_DD = 1e-4
 """The stable part of the branch (used only for :math:`v_g` and :math:`\\dot K` of the transport outside the bands,
@@ -251,12 +268,13 @@ def branch_on_grid(gs: GridState, K: np.ndarray, gamma_stop: float, guess: np.nd
     r"""The tracked branch :math:`\Omega(K_j)` of the discrete relation of ``gs`` on the grid ``K``  [docs §3, §12].
 
     The most unstable root where :math:`\gamma>` ``gamma_stop`` (eig on a coarse subset and continuation,
-    :func:`flavomon.qlt.roots.find_unstable_roots`), NaN at the stable K of such a cell (nothing grows there; the
-    transport speeds are extended from the band); without any unstable root (a stable medium), the real root of
-    largest frequency at the middle of the grid (the fast collective branch) continued point by point by Newton.  With
-    ``guess`` (e.g. the branch of a neighbouring cell) Newton from it first; where that fails, its unstable points are
-    continued in K to this cell's band edges, and eig every :data:`RESCAN_STRIDE` points adds any other band.  NaN
-    where no root could be continued (and at K = 0).
+    :func:`flavomon.qlt.roots.find_unstable_roots`); at the stable K of such a cell, the real branch that continues a
+    band across a branch-point edge (:func:`_fill_gaps`), NaN elsewhere (beyond a resonant edge: nothing grows there;
+    the transport speeds are extended from the nearest point); without any unstable root (a stable medium), the real
+    root of largest frequency at the middle of the grid (the fast collective branch) continued point by point by
+    Newton.  With ``guess`` (e.g. the branch of a neighbouring cell) Newton from it first; where that fails, its
+    unstable points are continued in K to this cell's band edges, and eig every :data:`RESCAN_STRIDE` points adds any
+    other band.  NaN where no root could be continued (and at K = 0).
     """
     nK = K.size
     Om = np.full(nK, np.nan + 0j)
@@ -281,6 +299,7 @@ def branch_on_grid(gs: GridState, K: np.ndarray, gamma_stop: float, guess: np.nd
     for j, zs in roots.items():
         if good_K[j] and (not np.isfinite(Om[j]) or Om[j].imag <= gamma_stop):
             Om[j] = max(zs, key=lambda z: z.imag)
+    _fill_gaps(gs, K, Om, gamma_stop)
     if not np.isfinite(Om).any():
         j0 = nK // 2 if good_K[nK // 2] else nK // 2 + 1
         ev = discrete_eigenvalues(gs.D_v, gs.v, gs.w, float(K[j0]))
@@ -313,6 +332,85 @@ def _continue(gs: GridState, K: np.ndarray, Om: np.ndarray, good_K: np.ndarray) 
                 Om[j] = z
 
 
+def _edge_root(gs: GridState, K: np.ndarray, Om: np.ndarray, e: int, s: int) -> complex | None:
+    r"""The real root at grid point ``s`` (stable) that continues the unstable root at the neighbouring point ``e``
+    across a branch-point edge, or None (a resonant edge, or no such root).
+
+    At a branch point the complex pair merges into two real roots outside the light cone (docs §3); they emerge with
+    :math:`X` of opposite signs.  The one kept has the sign of :math:`\mathrm{Re}\,X` of the band root (a flavomon stays
+    a flavomon) and a superluminal phase velocity; of those, the one nearest the edge root within
+    :data:`GAP_EDGE_TOL`.  At a resonant edge the root goes on as a Landau-damped one (no real root continues it; the
+    real eigenvalues nearby are the grid's subluminal pseudo-modes)."""
+    if abs(K[s]) <= 1e-12:
+        return None
+    ev = discrete_eigenvalues(gs.D_v, gs.v, gs.w, float(K[s]))
+    real = ev[np.abs(ev.imag) <= 1e-9 * (1 + np.abs(ev))].real
+    if real.size == 0:
+        return None
+    x_e = X_factor(gs, Om[e:e + 1], K[e:e + 1])[0]
+    x = X_factor(gs, real.astype(complex), np.full(real.size, K[s])).real
+    v_ph = (real + gs.D0) / (K[s] + gs.D1)
+    ok = (np.abs(v_ph) > 1.0) & (np.sign(x) == np.sign(x_e.real)) & \
+        (np.abs(real - Om[e].real) < GAP_EDGE_TOL + 5.0 * abs(Om[e].imag))
+    if not ok.any():
+        return None
+    cand = real[ok]
+    return complex(cand[np.argmin(np.abs(cand - Om[e].real))])
+
+
+def _fill_gaps(gs: GridState, K: np.ndarray, Om: np.ndarray, gamma_stop: float) -> None:
+    r"""Fill the stable runs of NaN points of a cell's branch next to its bands with the real branch that continues a
+    band across its branch-point edge (in place)  [docs §12].
+
+    Power that drifts out of a band through a branch point goes on as a real wave of that branch, whose group velocity
+    can have the opposite sign of the band's (benchmark a = 0.9: +0.48 at the edge of band 1 inside it, -0.38 to -0.12
+    on its continuation, :math:`X\approx-0.9`).  A run bounded by two such edges is shared at its midpoint (one tracked
+    root per point: the two continuations are different branches, :data:`BRANCH_JUMP`); a run next to one such edge is
+    filled from it.  Each run is continued point by point by Newton from the edge root of :func:`_edge_root`, and
+    ends where Newton fails, the root leaves the real axis or the light cone is reached.  Runs next to a resonant edge
+    stay NaN."""
+    nK = K.size
+    uns = np.isfinite(Om) & (Om.imag > gamma_stop)
+    if not uns.any():
+        return
+    free = ~np.isfinite(Om)
+    j = 0
+    while j < nK:
+        if not free[j]:
+            j += 1
+            continue
+        a = j
+        while j < nK and free[j]:
+            j += 1
+        b = j - 1
+        sides = []  # (edge point, first point, direction)
+        if a > 0 and uns[a - 1]:
+            sides.append((a - 1, a, 1))
+        if b < nK - 1 and uns[b + 1]:
+            sides.append((b + 1, b, -1))
+        starts = [(e, s_, d, _edge_root(gs, K, Om, e, s_)) for e, s_, d in sides]
+        starts = [x for x in starts if x[3] is not None]
+        mid = (a + b) // 2
+        for e, s_, d, z in starts:
+            last = b if d == 1 else a
+            if len(starts) == 2:
+                last = mid if d == 1 else mid + 1
+            Om[s_] = z
+            jj = s_
+            while jj != last:
+                n = jj + d
+                if abs(K[n]) <= 1e-12 or np.isfinite(Om[n]):
+                    break
+                p = jj - d
+                start = 2 * Om[jj].real - Om[p].real if p != e and (a <= p <= b) else Om[jj].real
+                sol, ok = newton_roots(gs, np.array([complex(start)]), K[n:n + 1], max_jump=0.2)
+                zn = complex(sol[0])
+                if not ok[0] or abs(zn.imag) > 1e-8 * (1 + abs(zn)) or abs((zn.real + gs.D0) / (K[n] + gs.D1)) <= 1.0:
+                    break
+                Om[n] = zn.real
+                jj = n
+
+
 def _extend(a: np.ndarray) -> np.ndarray:
     """Fill NaN entries along the last axis with the nearest finite value of the row (0 for an all-NaN row)."""
     out = np.array(a, dtype=float, copy=True)
@@ -331,11 +429,14 @@ def _extend(a: np.ndarray) -> np.ndarray:
 
 
 def _d_dK(OmR: np.ndarray, dK: float) -> np.ndarray:
-    """Centred derivative along K where both neighbours are finite, one-sided next to a gap, NaN elsewhere."""
+    """Centred derivative along K where both neighbours are finite and on the same branch (:data:`BRANCH_JUMP`),
+    one-sided next to a gap or a change of branch, NaN elsewhere."""
     d = np.full(OmR.shape, np.nan)
+    step = OmR[:, 1:] - OmR[:, :-1]
+    jump = np.abs(step) > BRANCH_JUMP  # a change of branch (NaN compares False: the NaN itself propagates)
     c = (OmR[:, 2:] - OmR[:, :-2]) / (2 * dK)
-    d[:, 1:-1] = c
-    fwd = (OmR[:, 1:] - OmR[:, :-1]) / dK
+    d[:, 1:-1] = np.where(jump[:, 1:] | jump[:, :-1], np.nan, c)
+    fwd = np.where(jump, np.nan, step / dK)
     miss = ~np.isfinite(d)
     d[:, :-1] = np.where(miss[:, :-1], fwd, d[:, :-1])
     miss = ~np.isfinite(d)
@@ -467,7 +568,10 @@ def run_ray_tracing(
     if P0_cj is None:
         proj = np.full((Nc, nK), np.nan)
         for c in range(Nc):
-            f = np.isfinite(Om[c])
+            f = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)  # the bands (not the real branches between them:
+            # next to a branch point the projection on either real root diverges, as on the band root, docs §11)
+            if not f.any():
+                f = np.isfinite(Om[c])  # a stable cell: the projection on its continued branch
             if f.any():
                 proj[c, f] = projection_factor(gs[c], Om[c, f], K[f], profile_w)
         # outside the bands a flat seed of the transported density |X| P: (L / 2 pi) p_seed.  Inside, |X| x the F2
@@ -553,21 +657,27 @@ def run_ray_tracing(
 
 
 def _fields(Om: np.ndarray, dK: float, ell: float, lamp: np.ndarray):
-    r"""Transport speeds on the grid: :math:`v_g=\partial_K\Omega_R` (extended from the nearest band point of the
+    r"""Transport speeds on the grid: :math:`v_g=\partial_K\Omega_R` (extended from the nearest tracked point of the
     cell) and :math:`\dot K`."""
     OmR = np.where(np.isfinite(Om), Om.real, np.nan)
     vg = np.clip(_extend(_d_dK(OmR, dK)), -1.0, 1.0)  # causal: a group velocity is at most 1 (continued beam modes
     # next to a pole of the resolvent can give a numerically larger slope)
-    dz = (np.roll(OmR, -1, axis=0) - np.roll(OmR, 1, axis=0)) / (2 * ell) if OmR.shape[0] > 2 else np.zeros_like(OmR)
+    if OmR.shape[0] > 2:
+        up, down = np.roll(OmR, -1, axis=0), np.roll(OmR, 1, axis=0)
+        dz = (up - down) / (2 * ell)
+        dz = np.where((np.abs(up - OmR) > BRANCH_JUMP) | (np.abs(OmR - down) > BRANCH_JUMP), 0.0, dz)  # another branch
+    else:
+        dz = np.zeros_like(OmR)
     dz = np.where(np.isfinite(dz), dz, 0.0)
     Kdot = lamp[:, None] - dz
     return vg, Kdot
 
 
 def reference_absX(Om: np.ndarray, gs: list[GridState], K: np.ndarray, gamma_stop: float) -> np.ndarray:
-    r"""The :math:`|X|` of the transport, fixed at t = 0 (shape (n_cell, n_K)): :math:`|X|` of the initial unstable
-    roots of each cell, :math:`\ln|X|` interpolated linearly in K across the gaps between bands and held constant
-    beyond the outer edges; in a cell without a band, :math:`|X|` of its continued real branch (the action
+    r"""The :math:`|X|` of the transport, fixed at t = 0 (shape (n_cell, n_K)): :math:`|X|` of the initial branch of
+    each cell (its unstable roots and the real branches that continue them across branch-point edges,
+    :func:`_fill_gaps`), :math:`\ln|X|` interpolated linearly in K across the points without a root and held constant
+    beyond the outer ones; in a cell without a band, :math:`|X|` of its continued real branch (the action
     :math:`X\mathcal P` is what a wave keeps along a ray in a stable medium, measured on the box, docs §12); only
     values inside :data:`ABSX_RANGE` count (1 where there are none)  [docs §12].
 
@@ -581,11 +691,9 @@ def reference_absX(Om: np.ndarray, gs: list[GridState], K: np.ndarray, gamma_sto
     out = np.ones(Om.shape)
     lo, hi = ABSX_RANGE
     for c in range(Om.shape[0]):
-        f = np.isfinite(Om[c]) & (Om[c].imag > gamma_stop)
+        f = np.isfinite(Om[c]) & (np.abs(K) > 1e-12)  # the band roots and the real branches that continue them
         if not f.any():
-            f = np.isfinite(Om[c]) & (np.abs(K) > 1e-12)  # a stable cell: its continued real branch
-            if not f.any():
-                continue
+            continue
         x = np.abs(X_factor(gs[c], Om[c, f], K[f]))
         good = np.isfinite(x) & (x > lo) & (x <= hi)
         if good.any():
