@@ -143,7 +143,7 @@ GAP_EDGE_TOL = 0.1
 r"""How far (in :math:`\Omega`) the real root that continues a band across a branch-point edge may lie from the edge's
 last unstable root, at the first stable grid point (plus 5 times that root's growth rate).  The two real roots that
 emerge from a branch point split as the square root of the distance to it: 0.05 and 0.09 at 0.045 past band 1's edge of
-benchmark a = 0.9, 0.002 at the first grid point (spacing 4/599)."""
+benchmark a = 0.9, 0.002 and 0.005 at the first grid point past it (spacing 4/599)."""
 
 BRANCH_JUMP = 0.25
 r"""A change of :math:`\Omega_R` larger than this between neighbouring points (in K or in z) is a change of branch,
