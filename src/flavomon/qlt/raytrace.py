@@ -148,8 +148,11 @@ benchmark a = 0.9, 0.002 and 0.005 at the first grid point past it (spacing 4/59
 BRANCH_JUMP = 0.25
 r"""A change of :math:`\Omega_R` larger than this between neighbouring points (in K or in z) is a change of branch,
 not a slope: no derivative (:math:`v_g`, the refraction part of :math:`\dot K`) is taken across it.  On one branch the
-neighbours differ by at most :math:`\Delta K=0.0067` in K (:math:`|v_g|\le1`) and by 0.02-0.05 between the cells of
-docs §12 Case B; the two gap branches of benchmark a = 0.9 that meet in the middle of its gap differ by 1.4."""
+neighbours differ by at most :math:`\Delta K=0.0067` in K (:math:`|v_g|\le1`); between the cells of docs §12 Case B
+(initial branches) band roots differ by at most 0.10 and a band root from a real one by at most 0.14, while real
+roots differ by 0.13-0.14 at 3 points, 0.22-0.29 at 17 and 0.93-1.09 at 25 (the latter two changes of branch, where
+the cells' gaps are split at different K); the two gap branches of benchmark a = 0.9 that meet in the middle of its
+gap differ by 1.4.  Points of the 0.22-0.29 cluster fall on both sides of this threshold."""
 
 
 REFRESH_STABLE_DD = 1e-4
@@ -302,11 +305,10 @@ def branch_on_grid(gs: GridState, K: np.ndarray, gamma_stop: float, guess: np.nd
     _fill_gaps(gs, K, Om, gamma_stop)
     if not np.isfinite(Om).any():
         j0 = nK // 2 if good_K[nK // 2] else nK // 2 + 1
-        ev = discrete_eigenvalues(gs.D_v, gs.v, gs.w, float(K[j0]))
-        real = ev[np.abs(ev.imag) <= 1e-9 * (1 + np.abs(ev))]
+        real = _real_eigenvalues(gs, float(K[j0]))
         if real.size == 0:
             return Om
-        Om[j0] = real[np.argmax(real.real)].real
+        Om[j0] = real[np.argmax(real)]
         _continue(gs, K, Om, good_K)
     return Om
 
@@ -332,6 +334,17 @@ def _continue(gs: GridState, K: np.ndarray, Om: np.ndarray, good_K: np.ndarray) 
                 Om[j] = z
 
 
+def _real_eigenvalues(gs: GridState, K: float) -> np.ndarray:
+    """The real eigenvalues of M(K) of the grid state (imaginary part within 1e-9 relative), as floats."""
+    ev = discrete_eigenvalues(gs.D_v, gs.v, gs.w, K)
+    return ev[np.abs(ev.imag) <= 1e-9 * (1 + np.abs(ev))].real
+
+
+def _phase_velocity(gs: GridState, Omega: Any, K: Any) -> Any:
+    """:math:`\\omega/k=(\\Omega+D_0)/(K+D_1)`  [docs §1]."""
+    return (Omega + gs.D0) / (K + gs.D1)
+
+
 def _edge_root(gs: GridState, K: np.ndarray, Om: np.ndarray, e: int, s: int) -> complex | None:
     r"""The real root at grid point ``s`` (stable) that continues the unstable root at the neighbouring point ``e``
     across a branch-point edge, or None (a resonant edge, or no such root).
@@ -343,14 +356,12 @@ def _edge_root(gs: GridState, K: np.ndarray, Om: np.ndarray, e: int, s: int) -> 
     real eigenvalues nearby are the grid's subluminal pseudo-modes)."""
     if abs(K[s]) <= 1e-12:
         return None
-    ev = discrete_eigenvalues(gs.D_v, gs.v, gs.w, float(K[s]))
-    real = ev[np.abs(ev.imag) <= 1e-9 * (1 + np.abs(ev))].real
+    real = _real_eigenvalues(gs, float(K[s]))
     if real.size == 0:
         return None
     x_e = X_factor(gs, Om[e:e + 1], K[e:e + 1])[0]
     x = X_factor(gs, real.astype(complex), np.full(real.size, K[s])).real
-    v_ph = (real + gs.D0) / (K[s] + gs.D1)
-    ok = (np.abs(v_ph) > 1.0) & (np.sign(x) == np.sign(x_e.real)) & \
+    ok = (np.abs(_phase_velocity(gs, real, K[s])) > 1.0) & (np.sign(x) == np.sign(x_e.real)) & \
         (np.abs(real - Om[e].real) < GAP_EDGE_TOL + 5.0 * abs(Om[e].imag))
     if not ok.any():
         return None
@@ -405,7 +416,7 @@ def _fill_gaps(gs: GridState, K: np.ndarray, Om: np.ndarray, gamma_stop: float) 
                 start = 2 * Om[jj].real - Om[p].real if p != e and (a <= p <= b) else Om[jj].real
                 sol, ok = newton_roots(gs, np.array([complex(start)]), K[n:n + 1], max_jump=0.2)
                 zn = complex(sol[0])
-                if not ok[0] or abs(zn.imag) > 1e-8 * (1 + abs(zn)) or abs((zn.real + gs.D0) / (K[n] + gs.D1)) <= 1.0:
+                if not ok[0] or abs(zn.imag) > 1e-8 * (1 + abs(zn)) or abs(_phase_velocity(gs, zn.real, K[n])) <= 1.0:
                     break
                 Om[n] = zn.real
                 jj = n
