@@ -25,7 +25,7 @@ from scipy.optimize import brentq, fsolve, minimize_scalar
 from .._validate import as_nv
 from ..distributions import from_spec
 from ._scale import normalize
-from .dielectric import Dielectric, get_dielectric
+from .dielectric import Dielectric, get_dielectric, phase_velocity
 from .roots import RootSet, Window, compute_roots, default_window, newton_det_D
 
 __all__ = [
@@ -202,7 +202,7 @@ def _edge(de: Dielectric, Ks: np.ndarray, col: np.ndarray, kind: np.ndarray, i_i
     if de.discrete:
         return float(0.5 * (Ks[i_in] + Ks[i_out])), "end", float("nan")
     if np.isfinite(z_out) and kind[i_out] in ("damped", "real"):
-        vp = (z_out + de.D0) / k_out
+        vp = phase_velocity(z_out, Ks[i_out], de.D0, de.D1)
         if abs(vp.real) < 1.0:
             K_e, Om_e = _refine_res(de, Ks[i_in], z_in, Ks[i_out], z_out)
             if np.isfinite(K_e):

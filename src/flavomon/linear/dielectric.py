@@ -62,6 +62,7 @@ __all__ = [
     "get_dielectric",
     "landau_integral",
     "landau_log",
+    "phase_velocity",
     "I_n",
     "dispersion_function",
     "det_D",
@@ -345,6 +346,13 @@ def landau_integral(g: Callable[[np.ndarray], Any], Omega: Any, K: Any, D0: floa
         The integral, shape of the broadcast ``(Omega, K)``.
     """
     return _FunctionQuadrature(g, float(D0), float(D1), int(n_nodes)).integrals(Omega, K, False)[..., 0]
+
+
+def phase_velocity(Omega: Any, K: Any, D0: float, D1: float) -> Any:
+    r"""The phase velocity :math:`v_p=\omega/k=(\Omega+D_0)/(K+D_1)` of a mode in the frame where the
+    background's refraction is removed  [docs §1, §3]: :math:`|v_p|<1` is the range of the neutrino velocities
+    (a real root there is resonant), :math:`|v_p|>1` a superluminal one.  Broadcasts; K = -D1 gives inf/nan."""
+    return (Omega + D0) / (K + D1)
 
 
 def landau_log(p: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..distributions import from_spec
 from ..errors import FlavomonInputError
-from .dielectric import get_dielectric
+from .dielectric import get_dielectric, phase_velocity
 from .modes import find_modes
 
 __all__ = ["WeakGrowth", "weak_growth_rate"]
@@ -74,7 +74,7 @@ def weak_growth_rate(dist: Any, K: float, Omega_R: float | None = None, *, Omega
         if Omega_guess is None:
             r = find_modes(dist, np.array([K]), bands=False)
             z = r.roots_at(0)
-            vp = (z + de.D0) / (K + de.D1)
+            vp = phase_velocity(z, K, de.D0, de.D1)
             z = z[np.abs(vp.real) < 1]
             if z.size == 0:
                 raise FlavomonInputError(f"no root inside the light cone at K={K}; give Omega_guess")

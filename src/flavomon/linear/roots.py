@@ -41,7 +41,7 @@ import numpy as np
 from ..distributions import Distribution
 from ..errors import FlavomonInputError
 from ..grids import gauss_legendre, moments_on_grid
-from .dielectric import Dielectric, get_dielectric
+from .dielectric import Dielectric, get_dielectric, phase_velocity
 from .properties import root_properties
 
 __all__ = [
@@ -171,9 +171,8 @@ def _vp_ok(Om: np.ndarray, K: np.ndarray, D0: float, D1: float, vp_max: float | 
     """False for Landau-continued roots (Im Omega < 0, ``|Re v_p| < 1``) with ``|Im v_p| > vp_max``."""
     if vp_max is None:
         return np.ones(np.shape(Om), dtype=bool)
-    k = np.asarray(K) + D1
     with np.errstate(divide="ignore", invalid="ignore"):
-        vp = (np.asarray(Om) + D0) / k
+        vp = phase_velocity(np.asarray(Om), np.asarray(K), D0, D1)
     deep = (np.asarray(Om).imag < -GAMMA_TOL) & (np.abs(vp.real) < 1.0) & (np.abs(vp.imag) > vp_max)
     return ~deep
 

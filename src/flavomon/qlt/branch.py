@@ -34,6 +34,7 @@ from ..distributions import Distribution
 from ..errors import FlavomonInputError
 from ..grids import gauss_legendre
 from ..linear import unstable_bands
+from ..linear.dielectric import phase_velocity
 from ..linear.discrete import GridState
 from .roots import find_unstable_roots
 
@@ -365,7 +366,7 @@ def genuine_resonances(
     z = np.array([z for _, z in items], dtype=complex)
     kr = Kr + D1
     with np.errstate(divide="ignore", invalid="ignore"):
-        vph = (z.real + D0) / kr
+        vph = phase_velocity(z.real, Kr, D0, D1)
         width = z.imag / np.abs(kr)
     near_K = np.abs(Kr[None, :] - br.K[:, None]) <= 2 * dK + _EDGE_DK
     near_v = np.abs(vph[None, :] - br.v[:, None]) <= 2 * width[None, :] + _VPH_TOL
@@ -446,7 +447,7 @@ def growing_resonances(
 
     for i in sorted(rd):
         kk = K_grid[i] + gs.D1
-        vph = [(z.real + gs.D0) / kk for z in rd[i] if kk != 0]
+        vph = [phase_velocity(z.real, K_grid[i], gs.D0, gs.D1) for z in rd[i] if kk != 0]
         if (last is not None and i != last + 1 or not vph) and run:
             close(run)
             run = []

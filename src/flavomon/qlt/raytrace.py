@@ -83,6 +83,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import FlavomonInputError
+from ..linear.dielectric import phase_velocity
 from ..linear.discrete import GridState, X_factor, discrete_eigenvalues, projection_factor
 from .config import QLT_SCALE_FREE_RANGE
 from .integrator import QLTState, StepParams, step as qlt_step
@@ -340,11 +341,6 @@ def _real_eigenvalues(gs: GridState, K: float) -> np.ndarray:
     return ev[np.abs(ev.imag) <= 1e-9 * (1 + np.abs(ev))].real
 
 
-def _phase_velocity(gs: GridState, Omega: Any, K: Any) -> Any:
-    """:math:`\\omega/k=(\\Omega+D_0)/(K+D_1)`  [docs §1]."""
-    return (Omega + gs.D0) / (K + gs.D1)
-
-
 def _edge_root(gs: GridState, K: np.ndarray, Om: np.ndarray, e: int, s: int) -> complex | None:
     r"""The real root at grid point ``s`` (stable) that continues the unstable root at the neighbouring point ``e``
     across a branch-point edge, or None (a resonant edge, or no such root).
@@ -361,7 +357,7 @@ def _edge_root(gs: GridState, K: np.ndarray, Om: np.ndarray, e: int, s: int) -> 
         return None
     x_e = X_factor(gs, Om[e:e + 1], K[e:e + 1])[0]
     x = X_factor(gs, real.astype(complex), np.full(real.size, K[s])).real
-    ok = (np.abs(_phase_velocity(gs, real, K[s])) > 1.0) & (np.sign(x) == np.sign(x_e.real)) & \
+    ok = (np.abs(phase_velocity(real, K[s], gs.D0, gs.D1)) > 1.0) & (np.sign(x) == np.sign(x_e.real)) & \
         (np.abs(real - Om[e].real) < GAP_EDGE_TOL + 5.0 * abs(Om[e].imag))
     if not ok.any():
         return None
@@ -416,7 +412,7 @@ def _fill_gaps(gs: GridState, K: np.ndarray, Om: np.ndarray, gamma_stop: float) 
                 start = 2 * Om[jj].real - Om[p].real if p != e and (a <= p <= b) else Om[jj].real
                 sol, ok = newton_roots(gs, np.array([complex(start)]), K[n:n + 1], max_jump=0.2)
                 zn = complex(sol[0])
-                if not ok[0] or abs(zn.imag) > 1e-8 * (1 + abs(zn)) or abs(_phase_velocity(gs, zn.real, K[n])) <= 1.0:
+                if not ok[0] or abs(zn.imag) > 1e-8 * (1 + abs(zn)) or abs(phase_velocity(zn.real, K[n], gs.D0, gs.D1)) <= 1.0:
                     break
                 Om[n] = zn.real
                 jj = n
