@@ -27,7 +27,7 @@ from functools import cache
 
 import numpy as np
 
-from ..linear.discrete import GridState, discrete_matrix, dispersion_terms, newton_step
+from ..linear.discrete import GridState, discrete_matrix, dispersion_terms, newton_step, spectrum_is_real
 
 __all__ = ["RootSet", "newton_roots", "eig_unstable", "find_unstable_roots", "march", "grid_unstable_intervals"]
 
@@ -172,12 +172,16 @@ def newton_roots(
 
 def eig_unstable(gs: GridState, K_values: np.ndarray, gamma_min: float, *, compiled: bool = False) -> list[np.ndarray]:
     """Eigenvalues of M(K) with Im > ``gamma_min`` for each K, polished by Newton (``compiled``: that of
-    :func:`newton_roots`).
+    :func:`newton_roots`); none, without eig, at the K where the spectrum is proven real
+    (:func:`flavomon.linear.discrete.spectrum_is_real`).
 
     Returns a list (one array of complex roots per K).
     """
     out: list[np.ndarray] = []
     for Ki in np.atleast_1d(K_values):
+        if spectrum_is_real(gs, float(Ki))[0]:  # proven: no eigenvalue off the real axis, so no eig needed
+            out.append(np.zeros(0, dtype=complex))
+            continue
         ev = np.linalg.eigvals(discrete_matrix(gs.D_v, gs.v, gs.w, float(Ki)))
         ev = ev[ev.imag > gamma_min]
         if ev.size:
