@@ -279,7 +279,7 @@ def _split_pole_terms(gs: GridState, omega: np.ndarray, k: np.ndarray, j: np.nda
         G[rows, j] = 0.0
         Jp = G @ m  # J_n' (the sums without node j)
         mj = m[j]
-        A = (1.0 - Jp[:, 0]) * (1.0 + Jp[:, 2]) + Jp[:, 1] ** 2
+        A = _det(Jp)
         B = mj[:, 2] * (1.0 - Jp[:, 0]) - mj[:, 0] * (1.0 + Jp[:, 2]) + 2.0 * mj[:, 1] * Jp[:, 1]
         # rounding of the sums: nv terms, each 1/(omega - k v_l) with relative error ~ eps (|omega| + |k v_l|) |G_l|
         aG = np.abs(G)
@@ -328,7 +328,7 @@ def spectrum_is_real(gs: GridState, K: np.ndarray) -> np.ndarray:
         if not gaps.min() > 1e-12 * (1.0 + np.abs(poles).max()):
             continue
         # the signs of B at the poles (their residues)
-        A, B, _, _, eB = _split_pole_terms(gs, poles, np.full(nv, k), order)
+        _, B, _, _, eB = _split_pole_terms(gs, poles, np.full(nv, k), order)
         sB = np.where(np.isfinite(B) & (np.abs(B) > 4.0 * eB), np.sign(B), 0.0)
         # samples inside the gaps (nearest pole split off) and on the rays (the outermost pole split off)
         ray = R * (1.0 + poles[-1] - poles[0])
