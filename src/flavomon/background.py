@@ -443,6 +443,16 @@ def _wavelengths(matter: Matter | None, modulation: Modulation | None) -> list[t
     return out
 
 
+def shortest_wavelength(matter: Matter | None, modulation: Modulation | None) -> tuple[str, float] | None:
+    """(what, wavelength) of the shortest modulation that is there (:func:`_wavelengths`), None when there is none:
+    the length a grid in z must resolve (the QKE box's Nz, the cell averages of the ray tracer)  [docs §12]."""
+    found = [(lb, what) for what, lb in _wavelengths(matter, modulation) if math.isfinite(lb)]
+    if not found:
+        return None
+    lb, what = min(found)
+    return what, lb
+
+
 def check_wkb(matter: Matter | None, modulation: Modulation | None, K_fastest: float, *, stacklevel: int = 2) -> None:
     r"""PhysicsWarning "WKB invalid" when a modulation wavelength is shorter than
     :data:`WKB_MIN_WAVELENGTHS` :math:`\times2\pi/|K|` of the fastest-growing mode (``K_fastest``)  [docs §12].

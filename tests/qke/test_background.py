@@ -261,6 +261,25 @@ def test_resolution_holds_the_local_drift():
     assert wide.K_band > base.K_band and wide.n_local == 9
 
 
+def test_resolution_samples_a_modulation_shorter_than_the_bands_scale():
+    """A modulation of wavelength 0.5 (far below the WKB rule) is a wavenumber 2 pi / 0.5 = 12.6 that the grid must
+    hold at the rule's margin (11 points per wavelength): before, the rule saw only the bands (K_reach ~ 2) and the
+    64-point-per-100 grid of such a rule sampled the modulation at arbitrary phases (aliased).  An explicit Nz
+    with fewer than 2 points per wavelength is refused in one line."""
+    from flavomon.errors import FlavomonInputError, PhysicsWarning
+
+    short = "a=0.05,wavelength=0.5"
+    with pytest.warns(PhysicsWarning, match="WKB invalid"):
+        cfg = QKEConfig(L=100.0, Nz="auto", Nv=16, t_end=4.0, modulate=short, backend="numpy").resolve(A07)
+    rule = cfg.nz_rule
+    assert rule.K_reach == pytest.approx(2 * np.pi / 0.5, rel=1e-12) and rule.K_reach > 3 * rule.K_band
+    assert cfg.Nz == fft_size(5.5 * rule.K_reach * 100.0 / np.pi)
+    assert 100.0 / cfg.Nz <= 0.5 / 11  # at least 11 grid points per modulation wavelength
+    with pytest.raises(FlavomonInputError) as e:
+        QKEConfig(L=100.0, Nz=256, Nv=16, t_end=4.0, modulate=short, backend="numpy").resolve(A07)
+    assert "\n" not in str(e.value) and "cannot sample the --modulate wavelength 0.5" in str(e.value)
+
+
 def test_infeasible_run_with_a_modulated_background_is_one_line():
     """The step count and memory checks see the z-dependent D_v(z) (its largest |D_v| sets the rate scale)."""
     from flavomon.errors import FlavomonInputError

@@ -62,6 +62,9 @@ def test_cli_writes_the_cells(tmp_path, capsys):
     (["--Nz", "auto", "--matter", "sin:amplitude=1e20,wavelength=50"], "beyond any machine"),
     (["--Nz", "auto", "--matter", "sin:amplitude=1e308,wavelength=50"], "Nz = inf"),
     (["--cell", "1e-9"], "cells (at most"),
+    # a modulation the z grid cannot sample (2 points per wavelength at most): aliased before, refused now
+    (["--modulate", "a=0.1,wavelength=0.5"], "cannot sample the --modulate wavelength"),
+    (["--Nz", "auto", "--modulate", "a=0.1,wavelength=1e-300"], "11 points per --modulate wavelength"),
     # cells too narrow for a local spectrum (2 of the 64 points here; on 1 point the windowed transform was 0/0 and
     # NaN power was written)
     (["--cell", "2"], "too narrow for the local spectra"),

@@ -50,6 +50,8 @@ def test_cli_writes_the_cells_and_picks_the_grid(tmp_path, capsys):
     (["--matter", "sin:amplitude=1e6,wavelength=50"], "transport steps"),
     (["--matter", "sin:amplitude=1e308,wavelength=50"], "transport steps"),
     (["--cell", "1e-9"], "cells (at most"),
+    # a modulation 1000 times shorter than the cell: its cell averages would need 8000 points per cell
+    (["--cell", "50", "--modulate", "a=0.1,wavelength=0.05"], "times shorter than the cell"),
     # cells narrower than a wavelength of the fastest mode have no local spectrum (the 800 default cells of a
     # modulation with Lb = 2 in a box of 200 ran for ever; the default now widens, test below)
     (["--cell", "2"], "narrower than one wavelength"),

@@ -31,6 +31,12 @@ local drifts :math:`d=(G+\lambda'(z))\,t_{\rm end}` between :math:`d_{\min}=(G+\
 periodic :math:`\lambda` (:math:`\lambda'` of both signs) this is at most
 :math:`\max|K_{\rm band}|+(|G|+\max|\lambda'|)\,t_{\rm end}`, and exactly that for G = 0.
 
+The background itself must be representable on the grid too: its shortest wavelength :math:`\lambda_{\min}` (the
+modulation's :math:`L_b`, or a table's period over its highest harmonic) counts as a wavenumber
+:math:`2\pi/\lambda_{\min}` that :math:`K_{\rm reach}` covers, at the same margin (11 points per wavelength).  It binds
+only far below the WKB rule (:math:`\lambda_{\min}\lesssim2\pi/K_{\rm reach}`, a few units of length); without it
+such a modulation was sampled, aliased, by a grid that never saw it.
+
 Only the resolution is automatic: the seed of box mode n does not depend on Nz
 (:func:`flavomon.qke.state.seed_state`), so "same seed, other Nz" is the same realization.
 """
@@ -183,7 +189,8 @@ def K_reach_range(bands: Any, drift_min: float, drift_max: float) -> float:
 
 
 def nz_rule(dist: Any, v: np.ndarray, D_v: np.ndarray, L: float, margin: float = NZ_MARGIN, *,
-            drift: float = 0.0, drift_range: tuple[float, float] | None = None, local: Any = ()) -> NzRule:
+            drift: float = 0.0, drift_range: tuple[float, float] | None = None, local: Any = (),
+            K_background: float = 0.0) -> NzRule:
     r"""The resolution rule for ``dist`` in a box of length ``L``  [docs §4, §11].
 
     Parameters
@@ -204,9 +211,12 @@ def nz_rule(dist: Any, v: np.ndarray, D_v: np.ndarray, L: float, margin: float =
         Given (even with ``local`` empty) the rule is the background one (module notes); None: the rule above.
     local : sequence of (Distribution, ndarray)
         Local distributions of a modulated background and their values on ``v``; their bands count too.
+    K_background : float
+        With ``drift_range``: :math:`2\pi/\lambda_{\min}` of the background's shortest wavelength, a wavenumber the
+        grid must hold as well (module notes; 0: none).
     """
     if drift_range is not None:
-        return _background_rule(dist, v, D_v, L, margin, drift, drift_range, local)
+        return _background_rule(dist, v, D_v, L, margin, drift, drift_range, local, float(K_background))
     bands, edge = _bands(dist, np.asarray(v, dtype=float), np.asarray(D_v, dtype=float))
     unstable = bool(bands)
     Kb = band_K_max(bands) if unstable else edge
@@ -226,7 +236,7 @@ def _nz_target(margin: float, Kr: float, L: float) -> float:
     return n
 
 
-def _background_rule(dist, v, D_v, L, margin, drift, drift_range, local) -> NzRule:
+def _background_rule(dist, v, D_v, L, margin, drift, drift_range, local, K_background=0.0) -> NzRule:
     """:func:`nz_rule` with a z-dependent background [docs §12] (module notes)."""
     v = np.asarray(v, dtype=float)
     found = [_bands_fastest(dist, v, np.asarray(D_v, dtype=float))]
@@ -242,6 +252,7 @@ def _background_rule(dist, v, D_v, L, margin, drift, drift_range, local) -> NzRu
     else:
         Kb = max(f[1] for f in found)
         Kr = Kb + max(abs(d_lo), abs(d_hi))
+    Kr = max(Kr, K_background)  # the background's own wavelength must be sampled too (module notes)
     n = fft_size(_nz_target(margin, Kr, L))
     return NzRule(K_band=Kb, margin=float(margin), Nz_required=n, unstable=unstable, drift=float(drift), K_reach=Kr,
                   drift_range=(d_lo, d_hi), n_local=len(local), K_fastest=float(K_fast))

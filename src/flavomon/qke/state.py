@@ -39,7 +39,7 @@ import numpy as np
 
 from .._validate import as_int as _int, as_number as _num, as_nv, gib as _gib, machine_memory as _memory
 from ..background import (D_of_z, Matter, Modulation, check_cell, check_wkb, default_cell, modulation_samples,
-                          parse_matter, parse_modulate)
+                          parse_matter, parse_modulate, shortest_wavelength)
 from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError, PhysicsWarning
 from ..grids import PeriodicBox, VelocityGrid, rate_scale
@@ -325,14 +325,24 @@ class QKEConfig:
         lo, hi = matter.slope_range if matter is not None else (0.0, 0.0)
         G, T = base.gradient, base.t_end
         # the base distribution as the homogeneous rule takes it (a Distribution given, else the table of D_v)
+        shortest = shortest_wavelength(matter, modulation)  # the grid must sample the background itself [docs §12]
+        K_bg = 2 * math.pi / shortest[1] if shortest is not None else 0.0
         rule = nz_rule(dist if isinstance(dist, Distribution) else None, vg.v, D_v, base.L, drift=G * T,
-                       drift_range=((G + lo) * T, (G + hi) * T), local=local)
+                       drift_range=((G + lo) * T, (G + hi) * T), local=local, K_background=K_bg)
+        if base.Nz != "auto" and math.pi * int(base.Nz) / base.L < K_bg:
+            what, lb = shortest
+            raise FlavomonInputError(
+                f"Nz={base.Nz} cannot sample the {what} wavelength {lb:.4g}: the grid spacing L/Nz = "
+                f"{base.L / int(base.Nz):.4g} is more than half of it, so the background would be aliased; use "
+                f"--Nz auto (Nz >= {rule.Nz_required}) or a longer wavelength")
         base_nz = replace(base, Nz=rule.Nz_required) if base.Nz == "auto" else base
         if int(base_nz.Nz) > MAX_BACKGROUND_NZ:  # the z grid of a background is built now: refuse what no machine holds
+            why = ("the bands plus the drift of the gradient and matter profile over t_end" if K_bg < rule.K_reach else
+                   f"11 points per {shortest[0]} wavelength {shortest[1]:.4g}")
             raise FlavomonInputError(
                 f"a box with this background needs Nz = {float(base_nz.Nz):.3g} points (modes up to K = "
-                f"{rule.K_reach:.3g}: the bands plus the drift of the gradient and matter profile over t_end), beyond "
-                f"any machine; use a smaller matter amplitude or gradient, a longer wavelength or a shorter t_end")
+                f"{rule.K_reach:.3g}: {why}), beyond any machine; use a smaller matter amplitude or gradient, a longer "
+                f"wavelength or a shorter t_end")
         box = base_nz.box()
         D_vz = None
         if modulation is not None:  # D_v(z, 0) on the grid, (Nv, Nz); NaN/inf named by its z

@@ -870,7 +870,11 @@ def _refresh(gs: list[GridState], Om: np.ndarray, K: np.ndarray, D: np.ndarray, 
 # ---------------------------------------------------------------------------------------------------------------
 # the run of a distribution and a QLTConfig
 CELL_SAMPLES = 8
-"""Points per cell (midpoint rule) of the cell averages of the initial :math:`D_v(z)`."""
+"""Points per cell (midpoint rule) of the cell averages of the initial :math:`D_v(z)`, and at least as many per
+modulation wavelength where that is shorter than the cell (:func:`cell_samples`)."""
+
+MAX_CELL_SAMPLES = 4096
+"""Most midpoints per cell (:func:`cell_samples`): a modulation 512 times shorter than the cell is refused."""
 
 
 GRID_PAD = 0.05
@@ -1039,9 +1043,25 @@ def box_mean_D1(dist: Any, modulation: Any, Nv: int) -> float:
     return float(np.mean(D_of_z(dist, modulation, vg.v, z) @ (vg.w * vg.v)))
 
 
+def cell_samples(ell: float, modulation: Any) -> int:
+    r"""Midpoints per cell of the cell averages of :math:`D_v(z)`: :data:`CELL_SAMPLES`, and :data:`CELL_SAMPLES` per
+    modulation wavelength :math:`L_b` where :math:`L_b<\ell` (8 midpoints of a cell that holds many periods would
+    sample them at arbitrary phases: an aliased average).  One-line error beyond :data:`MAX_CELL_SAMPLES`."""
+    if modulation is None or modulation.amplitude == 0.0:
+        return CELL_SAMPLES
+    lb = float(modulation.wavelength)
+    n = max(CELL_SAMPLES, math.ceil(CELL_SAMPLES * ell / lb - 1e-9))
+    if n > MAX_CELL_SAMPLES:
+        raise FlavomonInputError(
+            f"the --modulate wavelength {lb:.4g} is {ell / lb:.3g} times shorter than the cell {ell:g}: the cell "
+            f"averages of D would need {n:.3g} points per cell (at most {MAX_CELL_SAMPLES}); the local picture needs "
+            f"modulations many flavour wavelengths long (WKB): use a longer wavelength")
+    return n
+
+
 def initial_cells(dist: Any, config: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(z_cell, D_cv, lam_prime_c) of a background run: cell centres, cell averages of the initial
-    :math:`D_v(z)` (:data:`CELL_SAMPLES` midpoints per cell) and the exact cell average of :math:`\\lambda'` plus
+    :math:`D_v(z)` (:func:`cell_samples` midpoints per cell) and the exact cell average of :math:`\\lambda'` plus
     the uniform gradient  [docs §12]."""
     from ..background import D_of_z, default_cell, parse_matter, parse_modulate
     from ..grids import VelocityGrid
@@ -1051,8 +1071,13 @@ def initial_cells(dist: Any, config: Any) -> tuple[np.ndarray, np.ndarray, np.nd
     matter, mod = parse_matter(config.matter), parse_modulate(config.modulate)
     ell = float(config.cell) if config.cell is not None else default_cell(L, matter, mod)
     Nc = int(round(L / ell))
-    zs = ell * (np.arange(Nc * CELL_SAMPLES) + 0.5) / CELL_SAMPLES
-    D_cv = D_of_z(dist, mod, v, zs).reshape(Nc, CELL_SAMPLES, v.size).mean(axis=1)
+    ns = cell_samples(ell, mod)
+    D_cv = np.empty((Nc, v.size))
+    chunk = max(1, 65536 // ns)  # cells per call of D_of_z (bounded memory)
+    for c0 in range(0, Nc, chunk):
+        nc = min(chunk, Nc - c0)
+        zs = ell * (np.arange(c0 * ns, (c0 + nc) * ns) + 0.5) / ns  # as one call would (bit for bit)
+        D_cv[c0:c0 + nc] = D_of_z(dist, mod, v, zs).reshape(nc, ns, v.size).mean(axis=1)
     edges = ell * np.arange(Nc + 1)
     lamp = np.full(Nc, float(config.gradient))
     if matter is not None:
