@@ -147,6 +147,7 @@ def test_bad_tables_are_one_line_errors(tmp_path, case, word):
     with pytest.raises(FlavomonInputError) as e:
         parse_matter(str(p))
     assert word in _one_line(e)
+    assert "np.float64" not in str(e.value)  # the numbers as a user wrote them, not NumPy 2's repr
 
 
 # -- --modulate ---------------------------------------------------------------------------------------------------

@@ -172,9 +172,9 @@ class Matter:
         scale = float(np.max(np.abs(lam)))
         if abs(lam[-1] - lam[0]) > PERIOD_RTOL * scale:
             raise FlavomonInputError(
-                f"--matter {path}: not periodic: lambda = {lam[0]!r} in the first row (z = 0) but {lam[-1]!r} in the "
-                f"last (z = {z[-1]!r}); the table must hold one period, its last row at z = period (the box length) "
-                f"with the first row's lambda")
+                f"--matter {path}: not periodic: lambda = {float(lam[0])!r} in the first row (z = 0) but "
+                f"{float(lam[-1])!r} in the last (z = {float(z[-1])!r}); the table must hold one period, its last row "
+                f"at z = period (the box length) with the first row's lambda")
         from scipy.interpolate import CubicSpline
 
         y = lam.copy()
@@ -256,16 +256,18 @@ def _read_matter_table(path: Path) -> tuple[np.ndarray, np.ndarray]:
     bad = ~(np.isfinite(z) & np.isfinite(lam))
     if bad.any():
         i = int(np.argmax(bad))
-        raise FlavomonInputError(f"--matter table {path}: line {i + 2} is not finite: {z[i]!r},{lam[i]!r}")
+        raise FlavomonInputError(f"--matter table {path}: line {i + 2} is not finite: {float(z[i])!r},{float(lam[i])!r}")
     if z.size < MIN_TABLE_ROWS:
         raise FlavomonInputError(f"--matter table {path}: {z.size} rows; at least {MIN_TABLE_ROWS} are needed")
     if z[0] != 0.0:
-        raise FlavomonInputError(f"--matter table {path}: the first row must be z = 0 (one period [0, P]), got z = {z[0]!r}")
+        raise FlavomonInputError(
+            f"--matter table {path}: the first row must be z = 0 (one period [0, P]), got z = {float(z[0])!r}")
     dz = np.diff(z)
     if np.any(dz <= 0):
         i = int(np.argmax(dz <= 0))
         raise FlavomonInputError(
-            f"--matter table {path}: z is not increasing (line {i + 2}: {z[i]!r}, line {i + 3}: {z[i + 1]!r})")
+            f"--matter table {path}: z is not increasing (line {i + 2}: {float(z[i])!r}, "
+            f"line {i + 3}: {float(z[i + 1])!r})")
     return z, lam
 
 
