@@ -168,6 +168,24 @@ def test_cell_averages_of_a_modulation_shorter_than_the_cell():
     assert float(np.max(np.abs(D_cv - ref))) < 1e-3
 
 
+def test_a_run_larger_than_the_machine_is_refused_before_it_starts(monkeypatch):
+    # the records (D_cell, power_cell, gamma_cell, Omega_R_cell per output) fill as the run goes: a run that cannot
+    # hold them is refused in one line before anything is computed (16000 cells of a box of 1e5 needed 137 GiB).
+    # Here the machine is made small instead: 2 cells x 31 outputs need ~1 MB
+    import flavomon._validate as val
+    from flavomon.errors import FlavomonInputError
+    from flavomon.qlt.raytrace import memory_estimate
+
+    monkeypatch.setattr(val, "machine_memory", lambda: (100_000, 50_000))
+    with pytest.raises(FlavomonInputError) as e:
+        fm.run_qlt("benchmark:a=0.9", fm.QLTConfig(L=100.0, Nv=24, cell=50.0, t_end=30.0))
+    assert "\n" not in str(e.value) and "of memory" in str(e.value) and "--cell" in str(e.value)
+    assert memory_estimate(31, 2, 300, 24) > 100_000
+    monkeypatch.setattr(val, "machine_memory", lambda: (2**40, 2**40))
+    r = fm.run_qlt("benchmark:a=0.9", fm.QLTConfig(L=100.0, Nv=24, cell=50.0, t_end=30.0))
+    assert r.D_cell.shape[1] == 2
+
+
 def test_uniform_matter_changes_nothing():
     # a constant lambda has no gradient: no K drift, nothing else changes (bit for bit against no matter)
     import os

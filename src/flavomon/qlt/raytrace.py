@@ -1104,6 +1104,28 @@ def _check_transport_cost(lamp: np.ndarray, dK: float, ell: float, t_end: float)
             f"longer wavelength or a shorter t_end")
 
 
+def memory_estimate(n_t: int, n_cell: int, n_K: int, Nv: int) -> int:
+    """Bytes a ray-tracing run needs at least: its records, ``D_cell`` (n_t, n_cell, Nv) and ``power_cell``,
+    ``gamma_cell``, ``Omega_R_cell`` (n_t, n_cell, n_K), twice (the run's arrays and the result's or file's copies),
+    plus the working phase-space arrays (about 12 of shape (n_cell, n_K))."""
+    records = 2 * 8 * int(n_t) * int(n_cell) * (int(Nv) + 3 * int(n_K))
+    return int(records + 12 * 16 * int(n_cell) * int(n_K))
+
+
+def _check_memory(n_t: int, n_cell: int, n_K: int, Nv: int) -> None:
+    """One-line error when :func:`memory_estimate` exceeds this machine's total memory (before anything is
+    computed: the records are filled as the run goes, so an over-large run would fail after hours)."""
+    from .._validate import gib, machine_memory
+
+    need = memory_estimate(n_t, n_cell, n_K, Nv)
+    mem = machine_memory()
+    if mem is not None and need > mem[0]:
+        raise FlavomonInputError(
+            f"{n_cell} cells x {n_K} K points x {n_t} outputs (Nv={Nv}) need about {gib(need)} of memory but this "
+            f"machine has {gib(mem[0])} ({gib(mem[1])} available); use wider cells (--cell), a larger dt_out or a "
+            f"coarser K grid")
+
+
 def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | None = None) -> Any:
     r"""Ray-tracing QLT of ``dist`` in the background of ``config`` (a :class:`~flavomon.qlt.QLTConfig` with
     ``matter``, ``modulate`` or ``cell``)  [docs §12].
@@ -1141,6 +1163,7 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     K = k - D1bar
     ell = L / D_cv.shape[0]
     _check_transport_cost(lamp, float(K[1] - K[0]), ell, float(config.t_end))
+    _check_memory(output_times(config).size, D_cv.shape[0], K.size, config.Nv)
     # the grid must hold the bands of every cell
     s_rate = min(1.0, float(np.mean(np.abs(D_cv) @ w)))
     gamma_stop = float(config.gamma_stop) * s_rate
