@@ -33,6 +33,7 @@ from .errors import ConfigMismatchError, FlavomonInputError
 __all__ = [
     "OutputInUseError",
     "OutputLock",
+    "array_checksum",
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -178,6 +179,18 @@ def fingerprint(obj: Mapping[str, Any]) -> str:
     does).
     """
     return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
+
+
+def array_checksum(arrays: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 over the arrays (sorted by name; name, dtype, shape and bytes of each): the seal of a checkpoint."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(name.encode())
+        h.update(a.dtype.str.encode())
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def config_diff(stored: Mapping[str, Any], requested: Mapping[str, Any], *, prefix: str = "") -> list[str]:

@@ -46,6 +46,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "2 pi/|K| of the fastest-growing mode; default L/round(8 L / shortest modulation wavelength), "
                         "widened where needed to hold one")
     p.add_argument("--out", required=True, help="output netCDF file (qlt.nc)")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="ray tracing: continue a killed run from its checkpoint OUT.ckpt.npz (saved about every "
+                            "minute at an output time; bit-identical to an uninterrupted run)")
+    again.add_argument("--restart", action="store_true",
+                       help="ray tracing: discard the checkpoint OUT.ckpt.npz of an unfinished run and start afresh")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
@@ -85,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         seed_power=args.seed_power, L=args.L, resonant=args.resonant, dt_out=args.dt_out, out=args.out,
         gradient=args.gradient, matter=args.matter, modulate=args.modulate, cell=args.cell,
         progress=not args.no_progress, command="flavomon " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        resume=args.resume, restart=args.restart,
     )
     print(f"wrote {args.out}: status {ds.attrs['status']}, t = 0..{float(ds.t[-1]):g}, "
           f"D0 drift {abs(float(ds.D0[-1]) - float(ds.D0[0])) / max(abs(float(ds.D0[0])), 1e-300):.1e}; "

@@ -30,7 +30,6 @@ files); anything else in the folder is left alone, and the folder is removed onl
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -40,7 +39,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .._files import atomic_write, atomic_write_text, canonical, canonical_json, config_diff, fingerprint
+from .._files import (array_checksum, atomic_write, atomic_write_text, canonical, canonical_json, config_diff,
+                      fingerprint)
 from ..errors import ConfigMismatchError, FlavomonInputError
 from .state import seeded_modes
 
@@ -55,18 +55,6 @@ _SEAL = ("_run", "_r", "_sha256")
 _FIELDS = ("k", "u", "D", "power", "pol", "D0", "done")
 _CELL_FIELDS = ("D_cell", "power_cell")
 """Records of a run with a z-dependent background (docs §12); its identity names the cells (``n_cell``)."""
-
-
-def _checksum(arrays: Mapping[str, np.ndarray]) -> str:
-    """SHA-256 over the arrays (sorted by name; name, dtype, shape and bytes of each)."""
-    h = hashlib.sha256()
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        h.update(name.encode())
-        h.update(a.dtype.str.encode())
-        h.update(repr(a.shape).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
 
 
 class CheckpointStore:
@@ -277,7 +265,7 @@ class CheckpointStore:
             raise ValueError(f"record keys {_SEAL} are reserved")
         arrays["_run"] = np.asarray(self.fingerprint)
         arrays["_r"] = np.asarray(int(r))
-        arrays["_sha256"] = np.asarray(_checksum(arrays))
+        arrays["_sha256"] = np.asarray(array_checksum(arrays))
 
         def write(tmp: Path) -> None:
             with open(tmp, "wb") as fh:
@@ -325,7 +313,7 @@ class CheckpointStore:
             run, rr, sha = str(data["_run"][()]), int(data["_r"][()]), str(data["_sha256"][()])
         except (TypeError, ValueError, IndexError):
             raise self._damaged(p, "unreadable seal") from None
-        if sha != _checksum({k: v for k, v in data.items() if k != "_sha256"}):
+        if sha != array_checksum({k: v for k, v in data.items() if k != "_sha256"}):
             raise self._damaged(p, "checksum mismatch")
         if run != self.fingerprint:
             raise FlavomonInputError(

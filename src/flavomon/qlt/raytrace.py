@@ -91,6 +91,10 @@ from .roots import eig_unstable, find_unstable_roots, newton_roots
 
 __all__ = ["RayTracingResult", "run_ray_tracing", "advect_log", "stream_cells", "branch_on_grid", "CFL_MAX"]
 
+STAT_KEYS = ("root_refreshes", "roots_refound_by_eig", "points_entered", "rescans", "points_rescanned",
+             "new_bands_found")
+"""The counters of a run's diagnostics (in this order in a checkpoint)."""
+
 CFL_MAX = 0.45
 """Largest Courant number of the transport in z and in K; the log-linear flux scheme is positive up to 1/2."""
 
@@ -517,6 +521,7 @@ def run_ray_tracing(
     max_step: float = 1.0,
     P0_cj: np.ndarray | None = None,
     progress: Callable[..., None] | None = None,
+    checkpoint: Any = None,
 ) -> RayTracingResult:
     r"""Ray-tracing QLT of a periodic box of length ``L`` in ``n_cell`` cells  [docs §12; F2 eqs. 10–12].
 
@@ -549,8 +554,14 @@ def run_ray_tracing(
         Initial spectral density instead of the projected seed (e.g. a wave packet).
     progress : callable, optional
         ``progress(t)`` after each output.
+    checkpoint : object, optional
+        Resume and checkpoints (the workflow's, :mod:`flavomon.workflows.qlt`): ``checkpoint.resume_state`` is a
+        :func:`snapshot <run_ray_tracing>` dict to continue from (or None), and ``checkpoint.at_output(i, snap)``
+        is called after output ``i`` with ``snap()`` returning the state to save.  A state holds every array the
+        loop carries, so a resumed run repeats the same floating-point operations (bit-identical results).
     """
     wall0 = time.perf_counter()
+    D_initial = np.array(D_cv, dtype=float, copy=True)
     D = np.array(D_cv, dtype=float, copy=True)
     Nc, Nv = D.shape
     K = np.asarray(K, dtype=float)
@@ -612,8 +623,7 @@ def run_ray_tracing(
 
     record(0)
     h_loc = np.full(Nc, np.inf)  # the local integrator's next step in each cell
-    stats = {"root_refreshes": 0, "roots_refound_by_eig": 0, "points_entered": 0, "rescans": 0, "points_rescanned": 0,
-             "new_bands_found": 0}
+    stats = dict.fromkeys(STAT_KEYS, 0)
     D_scan = D.copy()  # D at each cell's last fresh search for unstable roots
     scan_dd = np.full(Nc, RESCAN_DD)  # ... and the change of D that triggers its next one
     scan_n = np.zeros(Nc, dtype=int)  # ... and the number of its searches (the offset of their coarse eig points)
@@ -622,7 +632,43 @@ def run_ray_tracing(
     order_flag = 0
     cmax_seen = 0.0
     t = 0.0
-    for i_out in range(1, nt):
+    i_start = 1
+    resume = getattr(checkpoint, "resume_state", None)
+    if resume is not None:  # continue a run from its last checkpoint (the arrays it saved; module notes)
+        same = (np.array_equal(resume["D_initial"], D_initial) and np.array_equal(resume["K"], K)
+                and np.array_equal(resume["t_out"], t_out) and np.array_equal(resume["lam_prime"], lamp))
+        if not same:
+            raise FlavomonInputError("the checkpoint is of another run (its initial D, K grid, output times or matter "
+                                     "profile differ); discard it with --restart")
+        i = int(resume["i_out"])
+        t = float(t_out[i])
+        D, P, Om = resume["D"].copy(), resume["P"].copy(), resume["Om"].copy()
+        D_ref, D_ref_stable, D_scan = resume["D_ref"].copy(), resume["D_ref_stable"].copy(), resume["D_scan"].copy()
+        scan_dd, scan_n, h_loc = resume["scan_dd"].copy(), resume["scan_n"].copy(), resume["h_loc"].copy()
+        absX_ref = resume["absX_ref"].copy()
+        A_edge = (resume["A_edge_lo"].copy(), resume["A_edge_hi"].copy())
+        order_flag, n_steps, n_local = (int(resume[k]) for k in ("order_flag", "n_steps", "n_local"))
+        cmax_seen = float(resume["cmax_seen"])
+        stats.update({k: int(x) for k, x in zip(STAT_KEYS, resume["stats"])})
+        for name, buf in (("D_rec", D_rec), ("pow_rec", pow_rec), ("gam_rec", gam_rec), ("omr_rec", omr_rec),
+                          ("D0_rec", D0_rec)):
+            buf[: i + 1] = resume[name]
+        gs = [GridState.build(D[c], v, w) for c in range(Nc)]
+        i_start = i + 1
+
+    def snapshot(i: int) -> dict[str, Any]:
+        """Everything the loop carries after output ``i`` (copies), and what identifies the run."""
+        return {"i_out": i, "D": D.copy(), "P": P.copy(), "Om": Om.copy(), "D_ref": D_ref.copy(),
+                "D_ref_stable": D_ref_stable.copy(), "D_scan": D_scan.copy(), "scan_dd": scan_dd.copy(),
+                "scan_n": scan_n.copy(), "h_loc": h_loc.copy(), "absX_ref": absX_ref.copy(),
+                "A_edge_lo": A_edge[0].copy(), "A_edge_hi": A_edge[1].copy(), "order_flag": order_flag,
+                "n_steps": n_steps, "n_local": n_local, "cmax_seen": cmax_seen,
+                "stats": np.array([stats[k] for k in STAT_KEYS], dtype=np.int64),
+                "D_rec": D_rec[: i + 1].copy(), "pow_rec": pow_rec[: i + 1].copy(), "gam_rec": gam_rec[: i + 1].copy(),
+                "omr_rec": omr_rec[: i + 1].copy(), "D0_rec": D0_rec[: i + 1].copy(),
+                "D_initial": D_initial, "K": K, "t_out": t_out, "lam_prime": lamp}
+
+    for i_out in range(i_start, nt):
         t_next = t_out[i_out]
         while t < t_next - 1e-12 * max(1.0, t_next):
             vg, Kdot = _fields(Om, dK, ell, lamp)
@@ -655,6 +701,8 @@ def run_ray_tracing(
         record(i_out)
         if progress is not None:
             progress(t)
+        if checkpoint is not None:
+            checkpoint.at_output(i_out, lambda i=i_out: snapshot(i))
     D0_drift = float(np.max(np.abs(D0_rec - D0_rec[0])) / max(abs(D0_rec[0]), 1e-300))
     diag = {**stats, "steps": n_steps, "local_steps": n_local, "n_cell": Nc, "cell": ell,
             "dK": dK, "courant_max": cmax_seen, "D0_drift": D0_drift,
@@ -1126,7 +1174,8 @@ def _check_memory(n_t: int, n_cell: int, n_K: int, Nv: int) -> None:
             f"coarser K grid")
 
 
-def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | None = None) -> Any:
+def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | None = None, *,
+                     checkpoint: Any = None) -> Any:
     r"""Ray-tracing QLT of ``dist`` in the background of ``config`` (a :class:`~flavomon.qlt.QLTConfig` with
     ``matter``, ``modulate`` or ``cell``)  [docs §12].
 
@@ -1135,7 +1184,8 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     :func:`flavomon.background.D_of_z`, :math:`\lambda'` enters as its exact cell average
     :math:`[\lambda(z_{c+1/2})-\lambda(z_{c-1/2})]/\ell` plus the uniform gradient ``config.gradient``.  The K grid
     is that of ``config`` with :math:`K=k-\bar D_1(0)` (the box mean), held fixed; it must hold the unstable bands
-    of every cell (one-line error naming the range).
+    of every cell (one-line error naming the range).  ``checkpoint``: resume and checkpoints, as
+    :func:`run_ray_tracing` takes them.
 
     Returns
     -------
@@ -1192,7 +1242,7 @@ def run_raytrace_qlt(dist: Any, config: Any, progress: Callable[..., None] | Non
     res = run_ray_tracing(D_cv, v, w, L=L, K=K, lam_prime_c=lamp, t_out=t_out, seed_power=float(config.seed_power),
                           profile_w=profile_weights(config.psi_profile, vg), gamma_stop=gamma_stop,
                           rtol=float(config.rtol), atol=float(config.atol) * s_rate,
-                          max_step=max_step,
+                          max_step=max_step, checkpoint=checkpoint,
                           progress=None if progress is None else (lambda t: progress(t, steps=0)))
     power = res.power
     with np.errstate(invalid="ignore"), warnings.catch_warnings():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import replace
-from typing import Callable
+from typing import Any, Callable
 
 from ..distributions import Distribution, from_spec
 from ..errors import FlavomonInputError, PhysicsWarning
@@ -22,6 +22,7 @@ def run_qlt(
     config: QLTConfig | None = None,
     *,
     progress: Callable[..., None] | None = None,
+    checkpoint: Any = None,
 ) -> QLTResult:
     """Run full QLT, or resonant QLT when ``config.resonant``  [F2 eqs. 10–12, 27–30; docs §5, §6].
 
@@ -34,6 +35,9 @@ def run_qlt(
     progress : callable, optional
         ``progress(t, steps=n)`` after every accepted step (full QLT) or output time
         (resonant QLT).
+    checkpoint : object, optional
+        Ray tracing only (a background, docs §12): resume and checkpoints, see
+        :func:`flavomon.qlt.raytrace.run_ray_tracing` (the workflow ``flavomon qlt`` keeps them in a file).
 
     Returns
     -------
@@ -52,6 +56,11 @@ def run_qlt(
     """
     config = QLTConfig() if config is None else config
     dist = from_spec(dist)
+    if checkpoint is not None:
+        if not config.has_background:
+            raise FlavomonInputError("checkpoints are kept for ray-tracing runs only (--matter, --modulate or --cell); "
+                                     "a homogeneous QLT run takes seconds: run it again")
+        return replace(run_raytrace_qlt(dist, config, progress, checkpoint=checkpoint), distribution=dist.spec)
     A = float(dist.rate_scale)
     lo, hi = QLT_SCALE_FREE_RANGE
     if A > 0 and math.isfinite(A) and not lo <= A <= hi and not config.has_background:

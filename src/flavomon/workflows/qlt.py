@@ -10,10 +10,17 @@ unstable root on the grid is an error here ("nothing to evolve"); the library ca
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 from typing import Any
 
+import numpy as np
 import xarray as xr
+
+from .._version import __version__
+from ..grids import VelocityGrid
+from ..io.ray_checkpoint import RayCheckpoint, checkpoint_path
 
 from ..distributions import from_spec
 from ..errors import FlavomonInputError
@@ -42,6 +49,9 @@ def qlt_to_file(
     out: str | os.PathLike | None = None,
     progress: bool = True,
     command: str | None = None,
+    resume: bool = False,
+    restart: bool = False,
+    checkpoint_every: float = 60.0,
     **options: Any,
 ) -> xr.Dataset:
     """Run full (or resonant) QLT [F2 eqs. 9–13, 24, 27–30] and return (and write) qlt.nc.
@@ -49,6 +59,12 @@ def qlt_to_file(
     Parameters are those of :class:`flavomon.qlt.QLTConfig` (``options`` passes the
     numerical ones: rtol, atol, gamma_stop, psi_profile, ...).  ``out`` is checked before
     computing; the file is written atomically.
+
+    A ray-tracing run (a background, docs §12) with an ``out`` keeps a checkpoint beside it,
+    ``OUT.ckpt.npz`` (:mod:`flavomon.io.ray_checkpoint`), saved at the first output time after every
+    ``checkpoint_every`` seconds and removed once ``out`` is written.  A killed run continues with
+    ``resume=True`` (bit-identical to an uninterrupted one); ``restart=True`` discards the checkpoint;
+    with neither, an existing checkpoint is an error (it is never overwritten silently).
 
     Raises
     ------
@@ -63,8 +79,9 @@ def qlt_to_file(
     )
     if out is not None:
         out = check_output_path(out, inputs=(dist.spec,))
+    ck = _checkpoint(dist, config, out, resume, restart, checkpoint_every)
     with SimTimeProgress(config.t_end, desc=f"qlt {dist.name}", disable=None if progress else True) as bar:
-        res = _run_qlt_numerics(dist, config, progress=bar if progress else None)
+        res = _run_qlt_numerics(dist, config, progress=bar if progress else None, checkpoint=ck)
     if res.status == "stable":
         if resonant:
             g, K_at, _ = growth_rate_max(dist, Nv=Nv)
@@ -98,4 +115,35 @@ def qlt_to_file(
         ds.attrs["resonant_invariant_error"] = float(fs.invariant_error)
     if out is not None:
         write_dataset(ds, out, inputs=(dist.spec,))
+    if ck is not None:
+        ck.remove()
     return ds
+
+
+def _checkpoint(dist: Any, config: QLTConfig, out: Any, resume: bool, restart: bool,
+                every: float) -> RayCheckpoint | None:
+    """The checkpoint of a ray-tracing run with an output file (None otherwise), loaded for ``resume``."""
+    if resume and restart:
+        raise FlavomonInputError("give --resume or --restart, not both")
+    if not config.has_background or out is None:
+        if resume or restart:
+            raise FlavomonInputError("--resume and --restart are for ray-tracing runs (--matter, --modulate or "
+                                     "--cell) with an output file; a homogeneous QLT run keeps no checkpoint")
+        return None
+    every = float(every)
+    if not every >= 0.0:
+        raise FlavomonInputError(f"checkpoint_every must be >= 0 seconds, got {every!r}")
+    grid = VelocityGrid(config.Nv)
+    identity = {"config": dataclasses.asdict(config), "distribution": dist.spec, "version": __version__,
+                "D_v_sha256": hashlib.sha256(np.ascontiguousarray(dist.on_grid(grid.v), dtype="<f8")).hexdigest()}
+    ck = RayCheckpoint(checkpoint_path(out), identity, every=every)
+    if ck.exists():
+        if restart:
+            ck.remove()
+        elif resume:
+            ck.load()
+        else:
+            raise FlavomonInputError(
+                f"{ck.path} holds the checkpoint of an unfinished run of this output: continue it with --resume "
+                f"or discard it with --restart")
+    return ck
