@@ -106,3 +106,22 @@ def test_resume_of_a_homogeneous_run_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "ray-tracing runs" in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_saves_are_spaced_by_the_interval_and_by_their_own_cost(tmp_path, monkeypatch):
+    # a fake clock: the run's outputs every 10 s, saving (the records grow) takes 30 s from the second save on.
+    # Saves come every >= 60 s and at least 10x the last save's time after its end: at 60, then 120 (the first
+    # save took 0 s), then 120 + 30 + max(60, 300) = 450
+    clock = {"t": 0.0}
+    ck = RayCheckpoint(tmp_path / "x.ckpt.npz", {"a": 1}, every=60.0, now=lambda: clock["t"])
+    saved = []
+
+    def fake_save(state):
+        saved.append(clock["t"])
+        clock["t"] += 0.0 if len(saved) == 1 else 30.0
+
+    monkeypatch.setattr(ck, "save", fake_save)
+    for i in range(1, 60):
+        clock["t"] = max(clock["t"], 10.0 * i)
+        ck.at_output(i, lambda: {})
+    assert saved[:3] == [60.0, 120.0, 450.0]

@@ -56,23 +56,22 @@ def run_qlt(
     """
     config = QLTConfig() if config is None else config
     dist = from_spec(dist)
-    if checkpoint is not None:
-        if not config.has_background:
-            raise FlavomonInputError("checkpoints are kept for ray-tracing runs only (--matter, --modulate or --cell); "
-                                     "a homogeneous QLT run takes seconds: run it again")
-        return replace(run_raytrace_qlt(dist, config, progress, checkpoint=checkpoint), distribution=dist.spec)
+    if checkpoint is not None and not config.has_background:
+        raise FlavomonInputError("checkpoints are kept for ray-tracing runs only (--matter, --modulate or --cell); "
+                                 "a homogeneous QLT run takes seconds: run it again")
     A = float(dist.rate_scale)
     lo, hi = QLT_SCALE_FREE_RANGE
     if A > 0 and math.isfinite(A) and not lo <= A <= hi and not config.has_background:
         r = _run_scaled(dist, config, A, progress)
     else:
-        r = _run(dist, config, progress)
+        r = _run(dist, config, progress, checkpoint)
     return replace(r, distribution=dist.spec)
 
 
-def _run(dist: Distribution, config: QLTConfig, progress: Callable[..., None] | None) -> QLTResult:
+def _run(dist: Distribution, config: QLTConfig, progress: Callable[..., None] | None,
+         checkpoint: Any = None) -> QLTResult:
     if config.has_background:
-        return run_raytrace_qlt(dist, config, progress)
+        return run_raytrace_qlt(dist, config, progress, checkpoint=checkpoint)
     if config.resonant:
         return run_resonant_qlt(dist, config, progress=progress)
     return run_full_qlt(dist, config, progress=progress)

@@ -19,12 +19,11 @@ import numpy as np
 import xarray as xr
 
 from .._version import __version__
-from ..grids import VelocityGrid
-from ..io.ray_checkpoint import RayCheckpoint, checkpoint_path
-
 from ..distributions import from_spec
 from ..errors import FlavomonInputError
+from ..grids import VelocityGrid
 from ..io import check_output_path, write_dataset
+from ..io.ray_checkpoint import RayCheckpoint, checkpoint_path
 from ..io.qlt import qlt_dataset
 from ..linear import growth_rate_max
 from ..qlt import QLTConfig
