@@ -125,3 +125,18 @@ def test_saves_are_spaced_by_the_interval_and_by_their_own_cost(tmp_path, monkey
         clock["t"] = max(clock["t"], 10.0 * i)
         ck.at_output(i, lambda: {})
     assert saved[:3] == [60.0, 120.0, 450.0]
+
+
+def test_a_second_run_on_the_same_output_is_refused(tmp_path):
+    # the output and its checkpoint are locked while a run writes them (OUT.lock, as for the QKE); the lock goes with
+    # the run, so afterwards the same command runs
+    from flavomon.io.files import OutputInUseError, OutputLock
+
+    out = tmp_path / "q.nc"
+    with OutputLock(out, lock_path=tmp_path / "q.nc.lock"):
+        with pytest.raises(OutputInUseError) as e:
+            qlt_to_file(DIST, out=out, **KW, **_grid())
+        assert "\n" not in str(e.value) and "in use by another run" in str(e.value)
+    assert not out.exists()
+    qlt_to_file(DIST, out=out, **KW, **_grid())
+    assert out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["q.nc"]

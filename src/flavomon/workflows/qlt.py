@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -23,12 +24,14 @@ from ..distributions import from_spec
 from ..errors import FlavomonInputError
 from ..grids import VelocityGrid
 from ..io import check_output_path, write_dataset
+from ..io.files import OutputLock
 from ..io.ray_checkpoint import RayCheckpoint, checkpoint_path
 from ..io.qlt import qlt_dataset
 from ..linear import growth_rate_max
 from ..qlt import QLTConfig
 from ..qlt import run_qlt as _run_qlt_numerics
 from ._progress import SimTimeProgress
+from .qke import lock_file, validate_checkpoint_every
 
 __all__ = ["qlt_to_file"]
 
@@ -76,9 +79,24 @@ def qlt_to_file(
         Nv=Nv, n_K=n_K, k_min=k_min, k_max=k_max, t_end=t_end, seed_power=seed_power, L=L,
         resonant=resonant, dt_out=dt_out, **options,
     )
-    if out is not None:
-        out = check_output_path(out, inputs=(dist.spec,))
-    ck = _checkpoint(dist, config, out, resume, restart, checkpoint_every)
+    if out is None:
+        _checkpoint(dist, config, None, resume, restart, checkpoint_every)  # (only checks the arguments)
+        return _qlt(dist, config, None, None, progress, command)
+    out = check_output_path(out, inputs=(dist.spec,))
+    # two runs never write the same output (or its checkpoint): the advisory lock OUT.lock, as the QKE's
+    with OutputLock(out, what="--out", note=_note, lock_path=lock_file(out)):
+        ck = _checkpoint(dist, config, out, resume, restart, checkpoint_every)
+        return _qlt(dist, config, out, ck, progress, command)
+
+
+def _note(msg: str) -> None:
+    print(f"flavomon qlt: note: {msg}", file=sys.stderr, flush=True)
+
+
+def _qlt(dist: Any, config: QLTConfig, out: Any, ck: RayCheckpoint | None, progress: bool,
+         command: str | None) -> xr.Dataset:
+    """The run, its checks and its file (``out`` locked by the caller)."""
+    resonant, Nv, k_min, k_max = config.resonant, config.Nv, config.k_min, config.k_max
     with SimTimeProgress(config.t_end, desc=f"qlt {dist.name}", disable=None if progress else True) as bar:
         res = _run_qlt_numerics(dist, config, progress=bar if progress else None, checkpoint=ck)
     if res.status == "stable":
@@ -125,13 +143,12 @@ def _checkpoint(dist: Any, config: QLTConfig, out: Any, resume: bool, restart: b
     if resume and restart:
         raise FlavomonInputError("give --resume or --restart, not both")
     if not config.has_background or out is None:
+        validate_checkpoint_every(every)
         if resume or restart:
             raise FlavomonInputError("--resume and --restart are for ray-tracing runs (--matter, --modulate or "
                                      "--cell) with an output file; a homogeneous QLT run keeps no checkpoint")
         return None
-    every = float(every)
-    if not every >= 0.0:
-        raise FlavomonInputError(f"checkpoint_every must be >= 0 seconds, got {every!r}")
+    every = validate_checkpoint_every(every)
     grid = VelocityGrid(config.Nv)
     identity = {"config": dataclasses.asdict(config), "distribution": dist.spec, "version": __version__,
                 "D_v_sha256": hashlib.sha256(np.ascontiguousarray(dist.on_grid(grid.v), dtype="<f8")).hexdigest()}
@@ -139,10 +156,15 @@ def _checkpoint(dist: Any, config: QLTConfig, out: Any, resume: bool, restart: b
     if ck.exists():
         if restart:
             ck.remove()
+            _note(f"--restart: discarded the checkpoint {ck.path}")
         elif resume:
-            ck.load()
+            st = ck.load()
+            i = int(st["i_out"])
+            _note(f"--resume: continuing from the checkpoint {ck.path} at t = {float(st['t_out'][i]):g}")
         else:
             raise FlavomonInputError(
                 f"{ck.path} holds the checkpoint of an unfinished run of this output: continue it with --resume "
                 f"or discard it with --restart")
+    elif resume:
+        _note(f"--resume: no checkpoint {ck.path} (the run never reached its first save): starting afresh")
     return ck
