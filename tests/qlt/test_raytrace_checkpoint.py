@@ -140,3 +140,17 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
     assert not out.exists()
     qlt_to_file(DIST, out=out, **KW, **_grid())
     assert out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["q.nc"]
+
+
+@pytest.mark.parametrize("flag", ["--resume", "--restart", None])
+def test_a_folder_where_the_checkpoint_goes_is_one_line_and_left_alone(tmp_path, capsys, flag):
+    out = tmp_path / "q.nc"
+    folder = checkpoint_path(out)
+    folder.mkdir()
+    (folder / "mine.txt").write_text("keep")
+    args = ["qlt", "--distribution", DIST, "--modulate", MOD, "--L", "100", "--cell", "25", "--Nv", "24",
+            "--t-end", "10", "--no-progress", "--out", str(out)] + ([flag] if flag else [])
+    rc = main(args)
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1, err
+    assert (folder / "mine.txt").read_text() == "keep" and not out.exists()

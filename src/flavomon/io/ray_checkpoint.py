@@ -117,8 +117,15 @@ class RayCheckpoint:
             self._gap = max(self.every, 10.0 * (self._last - t))
 
     def remove(self) -> None:
-        """Delete the file (after the output is written)."""
+        """Delete the file (after the output is written, or for ``--restart``); a link is removed, not followed; a
+        folder or other non-file at the path is left alone with a one-line error."""
+        p = self.path
+        if p.exists() and not p.is_symlink() and not p.is_file():
+            raise FlavomonInputError(f"checkpoint path {p} is not a file; flavomon removes only its own files: remove "
+                                     f"it yourself")
         try:
-            self.path.unlink()
+            p.unlink()
         except FileNotFoundError:
             pass
+        except OSError as e:
+            raise FlavomonInputError(f"cannot remove checkpoint file {p}: {e.strerror or e}") from None
