@@ -60,7 +60,13 @@ class RayCheckpoint:
         self.saves = 0
 
     def exists(self) -> bool:
-        return self.path.exists() or self.path.is_symlink()
+        """True if something is at the path; a one-line error if it is neither a file nor a link (a folder, a
+        FIFO: not flavomon's, never used or removed)."""
+        p = self.path
+        if p.exists() and not p.is_symlink() and not p.is_file():
+            raise FlavomonInputError(f"checkpoint path {p} is not a file; flavomon uses and removes only its own "
+                                     f"files: remove it yourself")
+        return p.exists() or p.is_symlink()
 
     def _damaged(self, why: str) -> FlavomonInputError:
         return FlavomonInputError(f"checkpoint file {self.path} is damaged ({why}); discard it with --restart")
@@ -69,8 +75,8 @@ class RayCheckpoint:
         """The validated state in the file (also kept as :attr:`resume_state`)."""
         p = self.path
         if p.is_symlink() or not p.is_file():
-            raise FlavomonInputError(f"checkpoint {p} is not a regular file; links are not followed: remove it or use "
-                                     f"--restart")
+            raise FlavomonInputError(f"checkpoint {p} is a link or not a regular file; links are not followed: "
+                                     f"discard it with --restart")
         try:
             with open(p, "rb") as fh:
                 z = np.load(fh, allow_pickle=False)
@@ -120,9 +126,8 @@ class RayCheckpoint:
         """Delete the file (after the output is written, or for ``--restart``); a link is removed, not followed; a
         folder or other non-file at the path is left alone with a one-line error."""
         p = self.path
-        if p.exists() and not p.is_symlink() and not p.is_file():
-            raise FlavomonInputError(f"checkpoint path {p} is not a file; flavomon removes only its own files: remove "
-                                     f"it yourself")
+        if not self.exists():
+            return
         try:
             p.unlink()
         except FileNotFoundError:
