@@ -154,3 +154,40 @@ def test_a_folder_where_the_checkpoint_goes_is_one_line_and_left_alone(tmp_path,
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1, err
     assert (folder / "mine.txt").read_text() == "keep" and not out.exists()
+
+
+def test_an_interrupt_mid_step_saves_the_last_output_and_the_resume_is_bit_for_bit(tmp_path, monkeypatch):
+    # Ctrl-C (KeyboardInterrupt; the CLI's SIGTERM is a subclass) inside the 90th call of the local QLT step
+    # (4 cells, t ~ 22), mid-step and long before the first timed save (every = 1 h): the checkpoint holds the state of
+    # the last output, and --resume from it gives the uninterrupted run bit for bit.  An error of the run itself
+    # (not an interrupt) saves nothing: a resume would meet it again
+    import flavomon.qlt.raytrace as rt
+
+    g = _grid()
+    ref = qlt_to_file(DIST, out=tmp_path / "ref.nc", **KW, **g)
+    out = tmp_path / "q.nc"
+    local, calls = rt._local, {"n": 0}
+
+    def interrupted(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 90:
+            raise KeyboardInterrupt
+        return local(*a, **k)
+
+    monkeypatch.setattr(rt, "_local", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        qlt_to_file(DIST, out=out, checkpoint_every=3600.0, **KW, **g)
+    monkeypatch.setattr(rt, "_local", local)
+    state = np.load(checkpoint_path(out))
+    assert 0 < int(state["i_out"]) < 40 and not (tmp_path / "q.nc.lock").exists()
+    ds = qlt_to_file(DIST, out=out, resume=True, **KW, **g)
+    for name in ("D_cell", "power_cell", "D", "power", "D0"):
+        assert np.array_equal(ds[name].values, ref[name].values, equal_nan=True), name
+
+    def broken(*a, **k):
+        raise RuntimeError("ray-tracing QLT: the local step collapsed")
+
+    monkeypatch.setattr(rt, "_local", broken)
+    with pytest.raises(RuntimeError):
+        qlt_to_file(DIST, out=tmp_path / "r.nc", checkpoint_every=3600.0, **KW, **g)
+    assert not checkpoint_path(tmp_path / "r.nc").exists()

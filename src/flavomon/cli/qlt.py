@@ -49,7 +49,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     again = p.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true",
                        help="ray tracing: continue a killed run from its checkpoint OUT.ckpt.npz (saved about every "
-                            "minute at an output time; bit-identical to an uninterrupted run)")
+                            "minute at an output time, and on Ctrl-C or SIGTERM; bit-identical to an uninterrupted "
+                            "run)")
     again.add_argument("--restart", action="store_true",
                        help="ray tracing: discard the checkpoint OUT.ckpt.npz of an unfinished run and start afresh")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

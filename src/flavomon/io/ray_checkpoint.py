@@ -3,7 +3,8 @@
 One ``.npz`` beside the output, ``OUT.ckpt.npz``, holding the state after an output time
 (:func:`flavomon.qlt.raytrace.run_ray_tracing` lists it: every array its loop carries, and the records so far),
 sealed with the run's fingerprint (the configuration, the distribution and flavomon's version) and a checksum of
-every array.  It is written with :func:`flavomon._files.atomic_write` (temporary name, ``fsync``, ``os.replace``),
+every array; it is saved every minute or so, and when Ctrl-C or SIGTERM stops the run (the state of its last
+output).  It is written with :func:`flavomon._files.atomic_write` (temporary name, ``fsync``, ``os.replace``),
 so a kill at any moment leaves the previous checkpoint or the new one; a state is only taken at an output time, so
 a resumed run repeats the same floating-point operations as an uninterrupted one (bit-identical results, tested).
 A file that is not a regular file, does not unzip, belongs to another run or fails its checksum is never used: a
@@ -121,6 +122,11 @@ class RayCheckpoint:
             self.save(snapshot())
             self._last = self._now()
             self._gap = max(self.every, 10.0 * (self._last - t))
+
+    def on_interrupt(self, snapshot: Callable[[], Mapping[str, Any]]) -> None:
+        """Called by the run when Ctrl-C or SIGTERM stops it: save the state of its last output now (nothing computed
+        up to there is lost; a kill during the save leaves the previous checkpoint, the write being atomic)."""
+        self.save(snapshot())
 
     def remove(self) -> None:
         """Delete the file (after the output is written, or for ``--restart``); a link is removed, not followed; a

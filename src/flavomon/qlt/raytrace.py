@@ -656,53 +656,69 @@ def run_ray_tracing(
         gs = [GridState.build(D[c], v, w) for c in range(Nc)]
         i_start = i + 1
 
-    def snapshot(i: int) -> dict[str, Any]:
-        """Everything the loop carries after output ``i`` (copies), and what identifies the run."""
+    def loop_state(i: int) -> dict[str, Any]:
+        """Everything the loop carries after output ``i`` (copies; small: the records are not in it)."""
         return {"i_out": i, "D": D.copy(), "P": P.copy(), "Om": Om.copy(), "D_ref": D_ref.copy(),
                 "D_ref_stable": D_ref_stable.copy(), "D_scan": D_scan.copy(), "scan_dd": scan_dd.copy(),
                 "scan_n": scan_n.copy(), "h_loc": h_loc.copy(), "absX_ref": absX_ref.copy(),
                 "A_edge_lo": A_edge[0].copy(), "A_edge_hi": A_edge[1].copy(), "order_flag": order_flag,
                 "n_steps": n_steps, "n_local": n_local, "cmax_seen": cmax_seen,
-                "stats": np.array([stats[k] for k in STAT_KEYS], dtype=np.int64),
-                "D_rec": D_rec[: i + 1].copy(), "pow_rec": pow_rec[: i + 1].copy(), "gam_rec": gam_rec[: i + 1].copy(),
-                "omr_rec": omr_rec[: i + 1].copy(), "D0_rec": D0_rec[: i + 1].copy(),
-                "D_initial": D_initial, "K": K, "t_out": t_out, "lam_prime": lamp}
+                "stats": np.array([stats[k] for k in STAT_KEYS], dtype=np.int64)}
 
-    for i_out in range(i_start, nt):
-        t_next = t_out[i_out]
-        while t < t_next - 1e-12 * max(1.0, t_next):
-            vg, Kdot = _fields(Om, dK, ell, lamp)
-            speed = max(float(np.max(np.abs(vg))) / ell, float(np.max(np.abs(Kdot))) / dK, 1e-300)
-            h = min(t_next - t, max_step)
-            n_tr = max(1, int(math.ceil(0.5 * h * speed / cfl - 1e-12)))  # transport sub-steps per half step
-            cmax_seen = max(cmax_seen, 0.5 * h * speed / n_tr)
-            # 1. half transport
-            P, D = _transport(P, D, vg, Kdot, absX_ref, A_edge, 0.5 * h, ell, dK, v, L, order_flag, n_tr)
-            gs = [GridState.build(D[c], v, w) for c in range(Nc)]
-            # the unstable roots only: the stable part of the branch sets the transport speeds of the next step (see
-            # REFRESH_STABLE_DD)
-            _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, stable=False, neighbours=False)
-            # 2. local QLT (its D_0 conservation needs the roots of the D it starts from)
-            for c in range(Nc):
-                P[c], D[c], Om[c], used, h_loc[c] = _local(gs[c], Om[c], P[c], K, h, params, gamma_stop, h_loc[c])
-                n_local += used
-                if used:  # (otherwise D did not change)
-                    gs[c] = GridState.build(D[c], v, w)
-                    D_ref[c] = D[c]  # the integrator left the unstable roots at this D
-            # 3. half transport, then roots
-            P, D = _transport(P, D, vg, Kdot, absX_ref, A_edge, 0.5 * h, ell, dK, v, L, 1 - order_flag, n_tr)
-            gs = [GridState.build(D[c], v, w) for c in range(Nc)]
-            order_flag = 1 - order_flag
-            _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, unstable=False)  # stable, neighbours
-            _rescan(gs, Om, K, D, D_scan, scan_dd, scale0, gamma_stop, stats, scan_n)
-            t += h
-            n_steps += 1
-        t = t_next
-        record(i_out)
-        if progress is not None:
-            progress(t)
-        if checkpoint is not None:
-            checkpoint.at_output(i_out, lambda i=i_out: snapshot(i))
+    def snapshot(state: dict[str, Any]) -> dict[str, Any]:
+        """A loop state with the records up to its output (they do not change after it) and the run's identity."""
+        i = state["i_out"]
+        return {**state, "D_rec": D_rec[: i + 1].copy(), "pow_rec": pow_rec[: i + 1].copy(),
+                "gam_rec": gam_rec[: i + 1].copy(), "omr_rec": omr_rec[: i + 1].copy(),
+                "D0_rec": D0_rec[: i + 1].copy(), "D_initial": D_initial, "K": K, "t_out": t_out, "lam_prime": lamp}
+
+    last: dict[str, Any] | None = None  # with a checkpoint: the loop state at the last output (saved on an interrupt)
+    try:
+        for i_out in range(i_start, nt):
+            t_next = t_out[i_out]
+            while t < t_next - 1e-12 * max(1.0, t_next):
+                vg, Kdot = _fields(Om, dK, ell, lamp)
+                speed = max(float(np.max(np.abs(vg))) / ell, float(np.max(np.abs(Kdot))) / dK, 1e-300)
+                h = min(t_next - t, max_step)
+                n_tr = max(1, int(math.ceil(0.5 * h * speed / cfl - 1e-12)))  # transport sub-steps per half step
+                cmax_seen = max(cmax_seen, 0.5 * h * speed / n_tr)
+                # 1. half transport
+                P, D = _transport(P, D, vg, Kdot, absX_ref, A_edge, 0.5 * h, ell, dK, v, L, order_flag, n_tr)
+                gs = [GridState.build(D[c], v, w) for c in range(Nc)]
+                # the unstable roots only: the stable part of the branch sets the transport speeds of the next step
+                # (see REFRESH_STABLE_DD)
+                _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, stable=False, neighbours=False)
+                # 2. local QLT (its D_0 conservation needs the roots of the D it starts from)
+                for c in range(Nc):
+                    P[c], D[c], Om[c], used, h_loc[c] = _local(gs[c], Om[c], P[c], K, h, params, gamma_stop,
+                                                               h_loc[c])
+                    n_local += used
+                    if used:  # (otherwise D did not change)
+                        gs[c] = GridState.build(D[c], v, w)
+                        D_ref[c] = D[c]  # the integrator left the unstable roots at this D
+                # 3. half transport, then roots
+                P, D = _transport(P, D, vg, Kdot, absX_ref, A_edge, 0.5 * h, ell, dK, v, L, 1 - order_flag, n_tr)
+                gs = [GridState.build(D[c], v, w) for c in range(Nc)]
+                order_flag = 1 - order_flag
+                _refresh(gs, Om, K, D, D_ref, D_ref_stable, gamma_stop, stats, unstable=False)  # stable, neighbours
+                _rescan(gs, Om, K, D, D_scan, scan_dd, scale0, gamma_stop, stats, scan_n)
+                t += h
+                n_steps += 1
+            t = t_next
+            record(i_out)
+            if progress is not None:
+                progress(t)
+            if checkpoint is not None:
+                last = loop_state(i_out)
+                checkpoint.at_output(i_out, lambda st=last: snapshot(st))
+    except Exception:
+        raise  # an error of the run itself: a resume would meet it again
+    except BaseException:
+        # Ctrl-C or SIGTERM (KeyboardInterrupt, the CLI's Terminated) mid-step: the state of the last output is
+        # consistent and is saved (a resume repeats the run from there bit for bit); then the interrupt goes on
+        if last is not None and hasattr(checkpoint, "on_interrupt"):
+            checkpoint.on_interrupt(lambda st=last: snapshot(st))
+        raise
     D0_drift = float(np.max(np.abs(D0_rec - D0_rec[0])) / max(abs(D0_rec[0]), 1e-300))
     diag = {**stats, "steps": n_steps, "local_steps": n_local, "n_cell": Nc, "cell": ell,
             "dK": dK, "courant_max": cmax_seen, "D0_drift": D0_drift,

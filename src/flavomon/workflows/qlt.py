@@ -64,7 +64,7 @@ def qlt_to_file(
 
     A ray-tracing run (a background, docs §12) with an ``out`` keeps a checkpoint beside it,
     ``OUT.ckpt.npz`` (:mod:`flavomon.io.ray_checkpoint`), saved at the first output time after every
-    ``checkpoint_every`` seconds and removed once ``out`` is written.  A killed run continues with
+    ``checkpoint_every`` seconds and when Ctrl-C or SIGTERM stops the run, and removed once ``out`` is written.  A killed run continues with
     ``resume=True`` (bit-identical to an uninterrupted one); ``restart=True`` discards the checkpoint;
     with neither, an existing checkpoint is an error (it is never overwritten silently).
 
