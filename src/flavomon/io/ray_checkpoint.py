@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .._files import array_checksum, atomic_write, fingerprint
+from .._files import array_checksum, atomic_write, fingerprint, read_npz
 from ..errors import FlavomonInputError
 
 __all__ = ["RayCheckpoint", "checkpoint_path"]
@@ -58,7 +58,6 @@ class RayCheckpoint:
         self._last = now()
         self._gap = self.every
         self.resume_state: dict[str, Any] | None = None
-        self.saves = 0
 
     def exists(self) -> bool:
         """True if something is at the path; a one-line error if it is neither a file nor a link (a folder, a
@@ -78,15 +77,9 @@ class RayCheckpoint:
         if p.is_symlink() or not p.is_file():
             raise FlavomonInputError(f"checkpoint {p} is a link or not a regular file; links are not followed: "
                                      f"discard it with --restart")
-        try:
-            with open(p, "rb") as fh:
-                z = np.load(fh, allow_pickle=False)
-                if not hasattr(z, "files"):
-                    raise ValueError("not an .npz archive")
-                with z:
-                    data = {k: z[k] for k in z.files}
-        except Exception as e:  # BadZipFile, EOFError, zlib/CRC errors, ValueError, OSError ...
-            raise self._damaged(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'unreadable'}") from None
+        data, why = read_npz(p)
+        if data is None:
+            raise self._damaged(why)
         if any(k not in data for k in _SEAL):
             raise self._damaged("no seal")
         if str(data["_run"]) != self.fingerprint:
@@ -111,7 +104,6 @@ class RayCheckpoint:
             atomic_write(self.path, write)
         except OSError as e:
             raise FlavomonInputError(f"cannot write checkpoint file {self.path}: {e.strerror or e}") from None
-        self.saves += 1
 
     def at_output(self, i: int, snapshot: Callable[[], Mapping[str, Any]]) -> None:
         """Called by the run after output ``i``: save when :attr:`every` seconds have passed since the last save,

@@ -40,7 +40,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .._files import (array_checksum, atomic_write, atomic_write_text, canonical, canonical_json, config_diff,
-                      fingerprint)
+                      fingerprint, read_npz)
 from ..errors import ConfigMismatchError, FlavomonInputError
 from .state import seeded_modes
 
@@ -291,17 +291,9 @@ class CheckpointStore:
             self._regular(p)
         except FileNotFoundError:
             return None
-        try:
-            with open(p, "rb") as fh:  # ours to close, whatever np.load raises
-                z = np.load(fh, allow_pickle=False)
-                if not hasattr(z, "files"):
-                    raise ValueError("not an .npz archive")
-                with z:
-                    data = {k: z[k] for k in z.files}
-        except FlavomonInputError:
-            raise
-        except Exception as e:  # BadZipFile, EOFError, zlib/CRC errors, ValueError, KeyError, OSError ...
-            raise self._damaged(p, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'unreadable'}") from None
+        data, why = read_npz(p)
+        if data is None:
+            raise self._damaged(p, why)
         self._validate(p, r, data)
         return {k: data[k] for k in data if k not in _SEAL}
 
