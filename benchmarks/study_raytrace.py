@@ -3,7 +3,8 @@
 Case A: ``benchmark:a=0.9`` in lambda(z) = lambda_a sin(2 pi z / L_b), lambda_a such that the largest local
 gradient is twice the linear critical gradient G_c (flavomon.critical_gradient).  Measured: the final conversion
 profile L1_v(z_c) = sum_v w_v |D(z_c, t_end) - D(z_c, 0)| of QLT against the QKE ensemble mean (correlation and
-z-averages), and the cost of the two, side by side in this one run.
+z-averages), and the cost of the two, side by side in this one run: wall-clock seconds, and CPU seconds (the QKE's
+worker processes included: on a machine with more cores its wall time falls, its CPU time does not).
 
 Case B: ``benchmark`` with a(z) = 0.8 + 0.1 sin(2 pi z / L_b): the cell-averaged L1(D_QLT, D_QKE mean) at t_end,
 averaged over z, against the homogeneous L1(QLT, QKE) at the local a (homogeneous runs at a few a, interpolated).
@@ -21,11 +22,36 @@ import argparse
 import json
 import math
 import os
+import resource
 import time
 
 import numpy as np
 
 import flavomon as fm
+
+
+class Cost:
+    """Wall and CPU seconds of a block: the CPU of this process (every thread) plus that of the worker processes
+    it reaped meanwhile (the QKE's realizations run in spawned processes, each single-threaded)."""
+
+    def __enter__(self):
+        self.wall0 = time.perf_counter()
+        self.cpu0 = time.process_time() + _children_cpu()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() + _children_cpu() - self.cpu0
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _costs(cq: Cost, cr: Cost) -> dict:
+    return {"wall_qke_s": cq.wall, "wall_qlt_s": cr.wall, "cost_ratio": cq.wall / cr.wall,
+            "cpu_qke_s": cq.cpu, "cpu_qlt_s": cr.cpu, "cpu_cost_ratio": cq.cpu / cr.cpu}
 
 
 def l1_profile(D_cell: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -114,15 +140,13 @@ def run_case_A(args) -> dict:
     lam_a = 2.0 * Gc * Lb / (2 * math.pi)
     matter = f"sin:amplitude={lam_a:.8g},wavelength={Lb:g}"
     qke_cfg = fm.QKEConfig(L=Lb, matter=matter, cell=args.cell, realizations=args.realizations, t_end=args.t_end)
-    t0 = time.perf_counter()
-    q = fm.run_qke(dist, qke_cfg, workers=args.workers)
-    t_qke = time.perf_counter() - t0
-    t0 = time.perf_counter()
     from flavomon.qlt.raytrace import box_mean_D1, ray_grid
 
-    grid = ray_grid(dist, None, 100, D1bar=box_mean_D1(dist, None, 100))
-    r = fm.run_qlt(dist, fm.QLTConfig(L=Lb, matter=matter, cell=args.cell, t_end=args.t_end, **grid))
-    t_qlt = time.perf_counter() - t0
+    with Cost() as cq:
+        q = fm.run_qke(dist, qke_cfg, workers=args.workers)
+    with Cost() as cr:
+        grid = ray_grid(dist, None, 100, D1bar=box_mean_D1(dist, None, 100))
+        r = fm.run_qlt(dist, fm.QLTConfig(L=Lb, matter=matter, cell=args.cell, t_end=args.t_end, **grid))
     ds = _save(q, r, args.out, "A")
     w = r.w
     prof_qke = l1_profile(q.D_cell.mean(axis=0), w)
@@ -137,7 +161,7 @@ def run_case_A(args) -> dict:
         "correlation": corr, "zavg_qke": float(prof_qke.mean()), "zavg_qlt": float(prof_qlt.mean()),
         "zavg_ratio": float(prof_qlt.mean() / prof_qke.mean()),
         "lambda_prime_c": (lam_a * 2 * math.pi / Lb * np.cos(2 * math.pi * r.z_cell / Lb)).tolist(),
-        "wall_qke_s": t_qke, "wall_qlt_s": t_qlt, "cost_ratio": t_qke / t_qlt,
+        **_costs(cq, cr),
         "onset_times": onset_times(ds), "correlation_in_time": correlation_in_time(q, r),
         "qke_workers": args.workers or os.cpu_count(), "qlt_diagnostics": r.diagnostics,
         **_drifts(q, r),
@@ -171,17 +195,15 @@ def run_case_B(args) -> dict:
     Lb = args.Lb
     modulate = f"a={amp},wavelength={Lb:g}"
     qke_cfg = fm.QKEConfig(L=Lb, modulate=modulate, cell=args.cell, realizations=args.realizations, t_end=args.t_end)
-    t0 = time.perf_counter()
-    q = fm.run_qke(dist, qke_cfg, workers=args.workers)
-    t_qke = time.perf_counter() - t0
     from flavomon.background import parse_modulate
     from flavomon.qlt.raytrace import box_mean_D1, ray_grid
 
-    t0 = time.perf_counter()  # the automatic K grid (the cells' bands) is part of the ray tracer's cost, as in Case A
-    mod = parse_modulate(modulate)
-    grid = ray_grid(dist, mod, 100, D1bar=box_mean_D1(dist, mod, 100))
-    r = fm.run_qlt(dist, fm.QLTConfig(L=Lb, modulate=modulate, cell=args.cell, t_end=args.t_end, **grid))
-    t_qlt = time.perf_counter() - t0
+    with Cost() as cq:
+        q = fm.run_qke(dist, qke_cfg, workers=args.workers)
+    with Cost() as cr:  # the automatic K grid (the cells' bands) is part of the ray tracer's cost, as in Case A
+        mod = parse_modulate(modulate)
+        grid = ray_grid(dist, mod, 100, D1bar=box_mean_D1(dist, mod, 100))
+        r = fm.run_qlt(dist, fm.QLTConfig(L=Lb, modulate=modulate, cell=args.cell, t_end=args.t_end, **grid))
     ds = _save(q, r, args.out, "B")
     w = r.w
     Dq = q.D_cell.mean(axis=0)
@@ -206,7 +228,7 @@ def run_case_B(args) -> dict:
         "correlation_of_change": float(np.corrcoef(np.abs(Dq[-1] - Dq[0]) @ w, l1_profile(r.D_cell, w))[0, 1]),
         "qke_noise_floor_zavg_L1": qke_noise_floor(q.D_cell[:, -1], w),
         "onset_times": onset_times(ds),
-        "wall_qke_s": t_qke, "wall_qlt_s": t_qlt, "cost_ratio": t_qke / t_qlt, "qlt_diagnostics": r.diagnostics,
+        **_costs(cq, cr), "qlt_diagnostics": r.diagnostics,
         **_drifts(q, r),
     }
     _figure_B(out, os.path.join(args.out, "raytrace_caseB.png"))
@@ -247,7 +269,7 @@ def main() -> None:
             with open(os.path.join(args.out, f"raytrace_case{case}.json"), "w") as f:
                 json.dump(d, f, indent=1, default=float)
             keys = ("correlation", "zavg_ratio", "zavg_L1", "L1_homogeneous_at_local_a_zavg", "ratio_to_homogeneous",
-                    "wall_qke_s", "wall_qlt_s", "cost_ratio", "D0_drift_qlt", "D0_drift_qke", "Nz")
+                    "wall_qke_s", "wall_qlt_s", "cost_ratio", "cpu_qke_s", "cpu_qlt_s", "cpu_cost_ratio", "D0_drift_qlt", "D0_drift_qke", "Nz")
             print(case, {k: d[k] for k in keys if k in d})
 
 
