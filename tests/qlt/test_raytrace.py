@@ -116,44 +116,6 @@ def test_uniform_background_reproduces_homogeneous_qlt(rtol, bound):
     assert L1 < bound
 
 
-def test_uniform_gradient_follows_the_label_qlt_through_the_linear_phase():
-    """A uniform background in a uniform gradient (benchmark a = 0.9, G = -0.004, 2 cells of 50) on the drift grid of
-    docs §11, which has a point at K = 7e-5 inside band 2: until t = 50 (before any entering label acts on D) the ray
-    tracer and the label QLT agree in D to 3.3e-10 (measured; the change of D is 2.4e-8 by then).  With the |X| of the
-    transport capped at 1e3 next to K = 0 (where |X| ~ 16/K^2) that point took in the action of its neighbours as
-    power, and its coupling ~1/K^2 relaxed D 100 times faster than the label QLT (L1 6.4e-8, more than the change
-    itself).  Bound: 10x the measured value."""
-    from flavomon.distributions import benchmark
-    from flavomon.qlt.checks import drift_grid
-
-    grid = drift_grid(benchmark(0.9), -0.004, 300.0)
-    cfg = dict(L=100.0, gradient=-0.004, t_end=50.0, **grid)
-    rf = fm.run_qlt("benchmark:a=0.9", fm.QLTConfig(**cfg))
-    rr = fm.run_qlt("benchmark:a=0.9", fm.QLTConfig(cell=50.0, **cfg))
-    assert np.min(np.abs(rr.K)) < 1e-4  # the grid point next to K = 0 this is about
-    change = float(rf.w @ np.abs(rf.D[-1] - rf.D[0]))
-    assert change > 1e-8  # D has moved: the comparison is not of two constants
-    L1 = max(float(rf.w @ np.abs(rf.D[i] - rr.D[i])) for i in range(rf.t.size))
-    assert L1 < 3e-9, (L1, change)
-
-
-def test_the_reference_X_keeps_the_small_K_law():
-    """The reference |X| of the transport is the root's own |X| at every band point, also next to K = 0 where
-    |X| ~ 16/K^2 exceeds the range that screens out beam-like roots (1e3): it is |X| K^2 that the range and the
-    interpolation act on (benchmark a = 0.9, band 2: |X| K^2 = 15-20)."""
-    from flavomon.qlt.raytrace import reference_absX
-
-    vg = VelocityGrid(100)
-    gs = GridState.build(fm.from_spec("benchmark:a=0.9").on_grid(vg.v), vg.v, vg.w)
-    K = -2.0834 + (4.0 / 599) * np.arange(340)  # the drift grid of the test above: a point at K = 7e-5
-    Om = branch_on_grid(gs, K, 1e-6)
-    ref = reference_absX(Om[None, :], [gs], K, 1e-6)[0]
-    band2 = np.isfinite(Om) & (Om.imag > 1e-6) & (K > -0.5)
-    x = np.abs(X_factor(gs, Om[band2], K[band2]))
-    assert x.max() > 1e8  # the point next to K = 0
-    np.testing.assert_allclose(ref[band2], x, rtol=1e-12)  # exact at the nodes: exp(log(.)) round-off
-
-
 @pytest.mark.slow
 def test_uniform_background_reproduces_homogeneous_qlt_to_1e8():
     test_uniform_background_reproduces_homogeneous_qlt(1e-7, 1e-8)  # measured 5.1e-10

@@ -140,11 +140,9 @@ RESCAN_OFFSET = 12
 """Shift of the coarse eig points from one fresh search of a cell to the next (see :data:`RESCAN_STRIDE`)."""
 
 ABSX_RANGE = (1e-3, 1e3)
-"""The values of :math:`|X|` (the lower bound) and of its regular part :math:`|X|\\min(K^2,1)` (the upper bound) a root
-must have to enter the reference for the transport (:func:`reference_absX`): a continued real root next to a pole of
-the resolvent (a beam-like mode) has an |X| many orders of magnitude off the collective branch's, and is skipped (the
-band roots of the benchmark family have 0.25-7.4 away from K = 0 and :math:`|X|K^2` = 15-20 next to it, the fast
-collective branch of an isotropic medium 1-7)."""
+"""The values of :math:`|X|` a stable cell's reference for the transport may take: a continued real root next to a pole of the
+resolvent (a beam-like mode) has an |X| many orders of magnitude off the collective branch's, and is skipped (the
+band roots of the benchmark family have 0.25-7.4, the fast collective branch of an isotropic medium 1-7)."""
 
 GAP_EDGE_TOL = 0.1
 r"""How far (in :math:`\Omega`) the real root that continues a band across a branch-point edge may lie from the edge's
@@ -752,19 +750,15 @@ def reference_absX(Om: np.ndarray, gs: list[GridState], K: np.ndarray, gamma_sto
     :func:`_fill_gaps`), :math:`\ln|X|` interpolated linearly in K across the points without a root and held constant
     beyond the outer ones; in a cell without a band, :math:`|X|` of its continued real branch (the action
     :math:`X\mathcal P` is what a wave keeps along a ray in a stable medium, measured on the box, docs §12); only
-    roots inside :data:`ABSX_RANGE` count (1 where there are none)  [docs §12].  What is interpolated and held is
-    the regular part :math:`|X|\min(K^2,1)`: next to K = 0 a root's |X| diverges as :math:`K^{-2}` (band 2 of benchmark
-    a = 0.9: :math:`|X|K^2` = 15-20), and the reference keeps that law, so the action stays smooth there (the
-    projected seed goes as :math:`K^2`).  A reference capped at 1e3 (|K| < 0.13 in that band) let a point at
-    K = 7e-5 take in its neighbours' action as power, and its coupling to D (:math:`\propto K^{-2}`) relaxed D 100
-    times faster than the label QLT of a uniform gradient in the linear phase (docs §12).
+    values inside :data:`ABSX_RANGE` count (1 where there are none)  [docs §12].
 
     Fixed in time and the same for the z and the K transport, inside the bands as well, so that the flow of
     :math:`|X|\mathcal P` around any closed loop in phase space returns :math:`\mathcal P` unchanged where nothing
     grows.  An |X| that changed with the bands (the current root's, at the points unstable now), or from cell to cell
     by extension, multiplied the power on such loops without bound: in a medium whose cells switch between stable and
     unstable (benchmark a = 0.9 with ``--modulate a=0.3``) the power at stable points reached 1e4 times that of a
-    homogeneous saturation by t = 100."""
+    homogeneous saturation by t = 100.  The range bounds what any transport can do to :math:`\mathcal P` (next to
+    K = 0, :math:`|X|\propto K^{-2}` reached 1e10 on a grid point)."""
     out = np.ones(Om.shape)
     lo, hi = ABSX_RANGE
     for c in range(Om.shape[0]):
@@ -772,17 +766,10 @@ def reference_absX(Om: np.ndarray, gs: list[GridState], K: np.ndarray, gamma_sto
         if not f.any():
             continue
         x = np.abs(X_factor(gs[c], Om[c, f], K[f]))
-        r = x * _k2(K[f])  # the regular part of |X| (finite at K = 0)
-        good = np.isfinite(r) & (x > lo) & (r <= hi)
+        good = np.isfinite(x) & (x > lo) & (x <= hi)
         if good.any():
-            out[c] = np.exp(np.interp(K, K[f][good], np.log(r[good]))) / _k2(K)
+            out[c] = np.exp(np.interp(K, K[f][good], np.log(x[good])))
     return out
-
-
-def _k2(K: np.ndarray) -> np.ndarray:
-    r""":math:`\min(K^2,1)`, floored at :math:`10^{-24}` (a grid point at K = 0): the factor that takes the
-    :math:`K^{-2}` divergence of :math:`|X|` at small K out of the reference of :func:`reference_absX`."""
-    return np.clip(np.asarray(K, dtype=float) ** 2, 1e-24, 1.0)
 
 
 def _transport(P, D, vg, Kdot, absX, A_edge, h, ell, dK, v, L, order_flag, n_sub=1):
